@@ -1,0 +1,92 @@
+"""The roles of the site, as Django groups, and the permissions each one holds.
+
+This is the one place that says what a course author or a CME administrator may do.
+Data migrations call `sync_roles` whenever the list changes.
+"""
+
+COURSE_AUTHORS = "Course authors"
+CME_ADMINISTRATORS = "CME administrators"
+
+_AUTHORING = [
+    "courses.add_module",
+    "courses.change_module",
+    "courses.view_module",
+    "courses.preview_module",
+    "courses.add_learningobjective",
+    "courses.change_learningobjective",
+    "courses.delete_learningobjective",
+    "courses.view_learningobjective",
+    "courses.add_reference",
+    "courses.change_reference",
+    "courses.delete_reference",
+    "courses.view_reference",
+    "courses.add_facultymember",
+    "courses.change_facultymember",
+    "courses.delete_facultymember",
+    "courses.view_facultymember",
+    "courses.add_financialrelationship",
+    "courses.change_financialrelationship",
+    "courses.delete_financialrelationship",
+    "courses.view_financialrelationship",
+    "courses.add_modulecredit",
+    "courses.change_modulecredit",
+    "courses.delete_modulecredit",
+    "courses.view_modulecredit",
+    "courses.view_topic",
+    "courses.add_topic",
+    "courses.view_credittype",
+    "quizzes.add_posttest",
+    "quizzes.change_posttest",
+    "quizzes.view_posttest",
+    "quizzes.add_question",
+    "quizzes.change_question",
+    "quizzes.view_question",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    COURSE_AUTHORS: _AUTHORING,
+    CME_ADMINISTRATORS: [
+        *_AUTHORING,
+        "courses.publish_module",
+        "courses.change_credittype",
+        "courses.add_credittype",
+        "accounts.view_user",
+        "accounts.view_profile",
+        "accounts.view_learner_records",
+    ],
+}
+
+
+def sync_roles(apps) -> None:
+    """Create the role groups and give each exactly the permissions listed above.
+
+    Takes the migration's `apps` registry so it runs against historical models.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    for role, codenames in ROLE_PERMISSIONS.items():
+        group, _ = group_model.objects.get_or_create(name=role)
+        permissions = []
+        for dotted in codenames:
+            app_label, codename = dotted.split(".")
+            permissions.append(
+                permission_model.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(permissions)
+
+
+def is_course_author(user) -> bool:
+    return user.is_authenticated and user.groups.filter(name=COURSE_AUTHORS).exists()
+
+
+def is_cme_administrator(user) -> bool:
+    return user.is_authenticated and (
+        user.is_superuser or user.groups.filter(name=CME_ADMINISTRATORS).exists()
+    )

@@ -1,0 +1,1 @@
+# Claims, certificates and their audit trail arrive with the certificates issue (#5).

@@ -1,0 +1,269 @@
+"""Demonstration content: the seed commentary on nemolizumab-associated eruptions, published
+as an enduring-material module with its post-test.
+
+Every figure, name and role below is stated in the seed article. Where the article gives no
+fact that a CME activity needs (financial relationships, commercial support, accreditation),
+the text says plainly that it is demonstration text instead of inventing one.
+"""
+
+import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from courses.models import (
+    CreditType,
+    DisclosureStatus,
+    FacultyRole,
+    Module,
+    ModuleStatus,
+    Topic,
+)
+from courses.references import split_citation
+from quizzes.authoring import add_question
+from quizzes.models import PostTest, QuestionKind
+
+DEMO_DIR = Path(__file__).resolve().parent
+SLUG = "nemolizumab-cutaneous-eruptions-atopic-dermatitis"
+AMA_PRA_CATEGORY_1 = "ama-pra-category-1"
+RELEASE_DATE = datetime.date(2025, 9, 1)
+
+NOT_STATED = "Demonstration text: the source article does not state {what}."
+
+OBJECTIVES = [
+    "State how often nemolizumab-associated cutaneous eruptions occurred in a Japanese "
+    "multicenter study and when they typically began.",
+    "Recognize the clinical features and the most common initial sites of these eruptions.",
+    "Describe how the eruptions were managed and how long they lasted in patients who "
+    "continued or discontinued nemolizumab.",
+    "Explain why the study could not identify predictive risk factors, and how approved "
+    "nemolizumab dosing differs between Japan and the United States.",
+]
+
+FACULTY = [
+    {
+        "name": "Peter Lio",
+        "degrees": "MD",
+        "affiliation": "Dermatologist\n"
+        "Clinical Assistant Professor of Dermatology and Pediatrics\n"
+        "Northwestern University School of Medicine\nChicago",
+    },
+    {
+        "name": "Kelly Duong",
+        "degrees": "",
+        "affiliation": "Medical student\nUniversity of Illinois College of Medicine",
+    },
+]
+
+# (objective number, kind, stem, [(choice, is_correct)], rationale)
+QUESTIONS = [
+    (
+        1,
+        QuestionKind.SINGLE_BEST_ANSWER,
+        "In the multicenter retrospective study by Sasaki et al, what proportion of the 219 "
+        "patients with atopic dermatitis developed nemolizumab-associated cutaneous "
+        "manifestations?",
+        [("12.5%", False), ("24.0%", False), ("40.2%", True), ("69.3%", False)],
+        "88 of the 219 patients (40.2%) developed nemolizumab-induced cutaneous manifestations "
+        "(Background and Study Results; reference 1). 69.3% is the share of eruptions that "
+        "were erythema.",
+    ),
+    (
+        1,
+        QuestionKind.SINGLE_BEST_ANSWER,
+        "When did most nemolizumab-associated eruptions occur in this study?",
+        [
+            ("Within the first 3 doses", True),
+            ("Only after week 16 of treatment", False),
+            ("After the sixth dose", False),
+            ("After nemolizumab was discontinued", False),
+        ],
+        "80% of the eruptions occurred within the first 3 doses, which is why the article "
+        "advises closer monitoring during the first 3 doses (Background and Study Results; "
+        "Comments and Clinical Implications).",
+    ),
+    (
+        2,
+        QuestionKind.SINGLE_BEST_ANSWER,
+        "Which type of eruption was most commonly reported?",
+        [
+            ("Erythema", True),
+            ("Coin-shaped plaques with exudates", False),
+            ("Psoriasis-like lesions", False),
+            ("Bullous pemphigoid", False),
+        ],
+        "Erythema was most commonly reported (69.3%), followed by coin-shaped plaques with "
+        "exudates, which arose after the second dose (Background and Study Results).",
+    ),
+    (
+        2,
+        QuestionKind.MULTIPLE_RESPONSE,
+        "Which of the following were among the most common sites of initial eruptions? "
+        "Select all that apply.",
+        [
+            ("Forearms", True),
+            ("Back", True),
+            ("Upper arms", True),
+            ("Lower legs", True),
+            ("Face", False),
+            ("Scalp", False),
+        ],
+        "The most common sites of initial eruptions were the forearms, back, upper arms and "
+        "lower legs (Background and Study Results).",
+    ),
+    (
+        3,
+        QuestionKind.SINGLE_BEST_ANSWER,
+        "Among patients who developed cutaneous symptoms, what proportion were able to continue "
+        "nemolizumab with the use of high-potency topical corticosteroids?",
+        [("27%", False), ("42%", False), ("58%", True), ("80%", False)],
+        "58% continued nemolizumab with high-potency topical corticosteroids, while 42% "
+        "discontinued therapy (Background and Study Results).",
+    ),
+    (
+        3,
+        QuestionKind.TRUE_FALSE,
+        "True or false: median eruption duration was significantly longer in patients who "
+        "discontinued nemolizumab (33 days) than in those who continued it (27 days).",
+        [("True", False), ("False", True)],
+        "False. Median eruption duration did not differ significantly between those who "
+        "continued treatment (27 days) and those who discontinued (33 days) (Background and "
+        "Study Results).",
+    ),
+    (
+        4,
+        QuestionKind.TRUE_FALSE,
+        "True or false: baseline disease severity was significantly associated with the risk "
+        "of nemolizumab-associated cutaneous eruptions.",
+        [("True", False), ("False", True)],
+        "False. There was no statistically significant association between eruption risk and "
+        "age group, baseline disease severity, prior systemic treatments, type 2 inflammatory "
+        "markers, comorbid allergic conditions or prurigo nodularis; the retrospective design "
+        "may explain why no predictors were found (Background and Study Results; Comments and "
+        "Clinical Implications).",
+    ),
+    (
+        4,
+        QuestionKind.SINGLE_BEST_ANSWER,
+        "Which regimen does the article give as the approved nemolizumab dosing for atopic "
+        "dermatitis in the United States?",
+        [
+            (
+                "60 mg loading dose, then 30 mg every 4 weeks until week 16, after which "
+                "every-8-week dosing may be initiated",
+                True,
+            ),
+            ("60 mg every 4 weeks", False),
+            ("30 mg every 2 weeks from the first dose", False),
+            ("60 mg every 8 weeks from the first dose", False),
+        ],
+        "US dosing is a 60 mg loading dose followed by 30 mg every 4 weeks until week 16, when "
+        "every-8-week dosing may be initiated; Japanese dosing, 60 mg every 4 weeks, is higher "
+        "(Comments and Clinical Implications).",
+    ),
+]
+
+
+def ensure_ama_credit_type() -> CreditType:
+    credit_type, _ = CreditType.objects.get_or_create(
+        code=AMA_PRA_CATEGORY_1,
+        defaults={
+            "name": "AMA PRA Category 1 Credit™",
+            "name_plural": "AMA PRA Category 1 Credits™",
+            "italic_name": True,
+            "designation_template": (
+                "{provider} designates this enduring material for a maximum of {amount} "
+                "{credit}. Physicians should claim only the credit commensurate with the "
+                "extent of their participation in the activity."
+            ),
+            "for_designations": ["MD", "DO"],
+            "position": 0,
+        },
+    )
+    return credit_type
+
+
+@transaction.atomic
+def load_demo_content() -> tuple[Module, bool]:
+    """Create the demo module if it is not there. Returns (module, created); a second run
+    finds it and changes nothing."""
+    existing = Module.objects.filter(slug=SLUG).first()
+    if existing is not None:
+        return existing, False
+
+    provider = settings.CME_PROVIDER_NAME
+    module = Module.objects.create(
+        slug=SLUG,
+        title="Nemolizumab-Associated Cutaneous Eruptions in Atopic Dermatitis",
+        summary=(
+            "A commentary on a 2025 multicenter retrospective study in Japan: how often "
+            "eruptions occurred in 219 patients with atopic dermatitis treated with "
+            "nemolizumab, when they began, what they looked like, and how they were managed."
+        ),
+        target_audience=(
+            "Dermatologists, allergists and other clinicians who treat patients with atopic "
+            "dermatitis"
+        ),
+        estimated_minutes=15,
+        body=(DEMO_DIR / "nemolizumab.md").read_text(encoding="utf-8"),
+        accreditation_statement=(
+            f"{provider} is accredited by the Accreditation Council for Continuing Medical "
+            "Education (ACCME) to provide continuing medical education for physicians. "
+            "(Demonstration text: this site is a demonstration, not an accredited provider.)"
+        ),
+        commercial_support_statement=NOT_STATED.format(
+            what="whether this activity received commercial support"
+        ),
+        release_date=RELEASE_DATE,
+        expiration_date=RELEASE_DATE.replace(year=RELEASE_DATE.year + 3),
+        last_reviewed_date=RELEASE_DATE,
+        status=ModuleStatus.PUBLISHED,
+        published_at=timezone.now(),
+        is_demo=True,
+    )
+    for name in ("Dermatology", "Atopic dermatitis", "Drug safety"):
+        topic, _ = Topic.objects.get_or_create(
+            slug=name.lower().replace(" ", "-"), defaults={"name": name}
+        )
+        module.topics.add(topic)
+
+    objectives = [
+        module.objectives.create(position=i, text=text)
+        for i, text in enumerate(OBJECTIVES, start=1)
+    ]
+
+    lines = (DEMO_DIR / "references.txt").read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(filter(None, lines), start=1):
+        citation, doi, url = split_citation(line)
+        module.references.create(position=i, citation=citation, doi=doi, url=url)
+
+    for i, person in enumerate(FACULTY, start=1):
+        module.faculty.create(
+            position=i,
+            role=FacultyRole.AUTHOR,
+            disclosure_status=DisclosureStatus.NOT_COLLECTED,
+            disclosure_note=NOT_STATED.format(
+                what="this person's financial relationships with ineligible companies"
+            ),
+            **person,
+        )
+
+    module.credits.create(credit_type=ensure_ama_credit_type(), max_credits=Decimal("0.25"))
+
+    post_test = PostTest.objects.create(module=module)
+    for position, (objective_number, kind, stem, choices, rationale) in enumerate(
+        QUESTIONS, start=1
+    ):
+        add_question(
+            post_test,
+            objective=objectives[objective_number - 1],
+            kind=kind,
+            stem=stem,
+            rationale=rationale,
+            choices=choices,
+            position=position,
+        )
+    return module, True

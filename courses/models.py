@@ -1,0 +1,324 @@
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape, format_html
+
+from courses.references import doi_url
+
+
+class Topic(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class CreditType(models.Model):
+    """A kind of credit a module can offer, e.g. AMA PRA Category 1 Credit™ or nursing
+    contact hours. The designation statement is a template filled per module."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(
+        max_length=120, help_text="As it must print, e.g. “AMA PRA Category 1 Credit™”."
+    )
+    name_plural = models.CharField(max_length=120, help_text="e.g. “AMA PRA Category 1 Credits™”.")
+    italic_name = models.BooleanField(
+        default=False, help_text="The AMA requires its credit name in italics."
+    )
+    designation_template = models.TextField(
+        help_text=(
+            "Use {provider}, {amount} and {credit}, e.g. “{provider} designates this enduring "
+            "material for a maximum of {amount} {credit}. Physicians should claim only the "
+            "credit commensurate with the extent of their participation in the activity.”"
+        )
+    )
+    for_designations = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Professional designations this credit is for (e.g. MD, DO); empty = everyone.",
+    )
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Lower comes first; AMA PRA Category 1 Credit™ is listed first."
+    )
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        try:
+            self.designation_template.format(provider="", amount="", credit="")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValidationError(
+                {"designation_template": "Use only {provider}, {amount} and {credit} in braces."}
+            ) from exc
+
+    def credit_name(self, amount: Decimal) -> str:
+        return self.name if amount <= 1 else self.name_plural
+
+
+class ModuleStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    ARCHIVED = "archived", "Archived"
+
+
+class ModuleQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=ModuleStatus.PUBLISHED)
+
+    def open_for_credit(self, today: datetime.date | None = None):
+        """Published modules whose release date has come and whose expiry has not passed."""
+        today = today or timezone.localdate()
+        return self.published().filter(release_date__lte=today, expiration_date__gte=today)
+
+
+class Module(models.Model):
+    """One edition of an enduring-material CME activity: an article with its post-test.
+
+    A new edition is a new row (linked by `previous_edition`), so that every record of what
+    a learner saw and completed points at the exact edition.
+    """
+
+    title = models.CharField(max_length=250)
+    slug = models.SlugField(max_length=120, unique=True)
+    edition = models.PositiveSmallIntegerField(default=1)
+    previous_edition = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_editions"
+    )
+    summary = models.TextField(help_text="Two or three sentences shown in the catalog.")
+    topics = models.ManyToManyField(Topic, blank=True, related_name="modules")
+    target_audience = models.CharField(max_length=250)
+    estimated_minutes = models.PositiveSmallIntegerField(
+        "estimated time to complete (minutes)", validators=[MinValueValidator(1)]
+    )
+    body = models.TextField(
+        "article", help_text="Markdown. Scripts and unsafe links are removed when shown."
+    )
+    accreditation_statement = models.TextField(blank=True)
+    commercial_support_statement = models.TextField(blank=True)
+    release_date = models.DateField(null=True, blank=True)
+    expiration_date = models.DateField("termination (expiry) date", null=True, blank=True)
+    last_reviewed_date = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=ModuleStatus.choices, default=ModuleStatus.DRAFT
+    )
+    is_demo = models.BooleanField(
+        default=False, help_text="Demonstration content: learners see a notice saying so."
+    )
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ModuleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-release_date", "title"]
+        permissions = [
+            ("preview_module", "Can preview draft modules as a learner would see them"),
+            ("publish_module", "Can publish and archive modules"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expiration_date__isnull=True)
+                | models.Q(release_date__isnull=True)
+                | models.Q(expiration_date__gt=models.F("release_date")),
+                name="module_expires_after_release",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("courses:module", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == ModuleStatus.PUBLISHED
+
+    def is_expired(self, today: datetime.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return self.expiration_date is not None and today > self.expiration_date
+
+    def is_released(self, today: datetime.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return self.release_date is not None and self.release_date <= today
+
+    def is_open_for_credit(self, today: datetime.date | None = None) -> bool:
+        return self.is_published and self.is_released(today) and not self.is_expired(today)
+
+
+class LearningObjective(models.Model):
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="objectives")
+    position = models.PositiveSmallIntegerField(default=0)
+    text = models.CharField(
+        max_length=300, help_text="What the learner will be able to do, e.g. “Recognize …”."
+    )
+
+    class Meta:
+        ordering = ["module", "position", "pk"]
+
+    def __str__(self):
+        return self.text
+
+
+class Reference(models.Model):
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="references")
+    position = models.PositiveSmallIntegerField(default=0)
+    citation = models.TextField()
+    doi = models.CharField("DOI", max_length=200, blank=True, help_text="e.g. 10.1111/bjd.20873")
+    url = models.URLField("URL", max_length=500, blank=True, help_text="When there is no DOI.")
+
+    class Meta:
+        ordering = ["module", "position", "pk"]
+
+    def __str__(self):
+        return self.citation[:80]
+
+    @property
+    def href(self) -> str:
+        return doi_url(self.doi) if self.doi else self.url
+
+
+class FacultyRole(models.TextChoices):
+    AUTHOR = "author", "Author"
+    REVIEWER = "reviewer", "Reviewer"
+    PLANNER = "planner", "Planner"
+    FACULTY = "faculty", "Faculty"
+
+
+class DisclosureStatus(models.TextChoices):
+    NOT_COLLECTED = "not_collected", "Disclosure not yet collected"
+    NONE = "none", "No relevant financial relationships"
+    RELEVANT = "relevant", "Relevant financial relationships (listed, all mitigated)"
+
+
+class FacultyMember(models.Model):
+    """A person in control of the content, with their disclosure (ACCME Standard 3)."""
+
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="faculty")
+    position = models.PositiveSmallIntegerField(default=0)
+    name = models.CharField(max_length=200)
+    degrees = models.CharField(max_length=100, blank=True, help_text="e.g. MD, PhD")
+    role = models.CharField(max_length=20, choices=FacultyRole.choices)
+    affiliation = models.TextField(blank=True, help_text="Titles and institutions, one per line.")
+    disclosure_status = models.CharField(
+        max_length=20, choices=DisclosureStatus.choices, default=DisclosureStatus.NOT_COLLECTED
+    )
+    disclosure_note = models.TextField(
+        blank=True, help_text="Shown to learners with the disclosure."
+    )
+    mitigation = models.TextField(
+        blank=True, help_text="How the relevant relationships were mitigated."
+    )
+
+    class Meta:
+        ordering = ["module", "position", "pk"]
+        verbose_name_plural = "faculty"
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.name}, {self.degrees}" if self.degrees else self.name
+
+
+class FinancialRelationship(models.Model):
+    faculty_member = models.ForeignKey(
+        FacultyMember, on_delete=models.CASCADE, related_name="financial_relationships"
+    )
+    company = models.CharField("ineligible company", max_length=200)
+    nature = models.CharField(
+        "nature of the relationship", max_length=200, help_text="e.g. consultant, speaker"
+    )
+
+    class Meta:
+        ordering = ["faculty_member", "company"]
+
+    def __str__(self):
+        return f"{self.company} ({self.nature})"
+
+
+class ModuleCredit(models.Model):
+    """A credit type a module offers, with the maximum a learner may claim."""
+
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="credits")
+    credit_type = models.ForeignKey(CreditType, on_delete=models.PROTECT, related_name="+")
+    max_credits = models.DecimalField(
+        max_digits=5, decimal_places=2, validators=[MinValueValidator(Decimal("0.25"))]
+    )
+
+    class Meta:
+        ordering = ["module", "credit_type__position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["module", "credit_type"], name="one_offering_per_credit_type"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_credits__gt=0), name="module_credit_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.max_credits} {self.credit_type}"
+
+    def designation_statement(self, provider: str | None = None) -> str:
+        """The credit designation statement as plain text (for certificates and exports)."""
+        provider = provider or settings.CME_PROVIDER_NAME
+        return self.credit_type.designation_template.format(
+            provider=provider,
+            amount=format_credits(self.max_credits),
+            credit=self.credit_type.credit_name(self.max_credits),
+        )
+
+    def designation_statement_html(self, provider: str | None = None) -> str:
+        """The same statement as HTML, with the credit name in italics where required."""
+        credit = self.credit_type.credit_name(self.max_credits)
+        return format_html(
+            escape(self.credit_type.designation_template),
+            provider=provider or settings.CME_PROVIDER_NAME,
+            amount=format_credits(self.max_credits),
+            credit=format_html("<em>{}</em>", credit) if self.credit_type.italic_name else credit,
+        )
+
+
+def format_credits(amount: Decimal) -> str:
+    """0.25 → "0.25", 1.00 → "1", 1.50 → "1.5": how credit amounts read in statements."""
+    text = f"{amount:.2f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+class DisclosureAcknowledgement(models.Model):
+    """The first time a learner was shown a module edition's disclosures.
+
+    Answers the accreditor's question "did every learner see the disclosures before the
+    content?"; the post-test cannot start without it.
+    """
+
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="+")
+    shown_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "module"], name="one_disclosure_record_per_edition"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.learner} saw disclosures of {self.module} at {self.shown_at:%Y-%m-%d %H:%M}"

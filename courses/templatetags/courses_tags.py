@@ -1,0 +1,18 @@
+from django import template
+
+from courses.models import format_credits
+from courses.rendering import render_markdown
+
+register = template.Library()
+
+
+@register.filter
+def markdown(text: str):
+    """Render authored Markdown through the sanitiser."""
+    return render_markdown(text or "")
+
+
+@register.filter
+def credits(amount) -> str:
+    """Format a credit amount as statements print it: 0.25, 1, 1.5."""
+    return format_credits(amount)

@@ -1,0 +1,49 @@
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+
+from courses.disclosures import record_disclosures_shown
+from courses.queries import CATALOG_PAGE_SIZE, catalog_modules, catalog_topics, module_page_queryset
+
+
+def catalog(request):
+    search = request.GET.get("q", "").strip()[:100]
+    topic = request.GET.get("topic", "").strip()[:80]
+    paginator = Paginator(catalog_modules(search=search, topic=topic), CATALOG_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "courses/module_list.html",
+        {
+            "page": page,
+            "modules": page.object_list,
+            "topics": catalog_topics(),
+            "search": search,
+            "topic": topic,
+        },
+    )
+
+
+def module_detail(request, slug):
+    try:
+        module = module_page_queryset().get(slug=slug)
+    except module_page_queryset().model.DoesNotExist as exc:
+        raise Http404("No such module.") from exc
+
+    is_preview = not module.is_published
+    if is_preview and not request.user.has_perm("courses.preview_module"):
+        raise Http404("No such module.")
+
+    if request.user.is_authenticated and not is_preview:
+        record_disclosures_shown(request.user, module=module)
+
+    return render(
+        request,
+        "courses/module_detail.html",
+        {
+            "module": module,
+            "is_preview": is_preview,
+            "post_test": getattr(module, "post_test", None),
+            "is_expired": module.is_expired(),
+        },
+    )
