@@ -3,8 +3,8 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
-from django.db import models
 from django.core.exceptions import ValidationError
+from django.db import models
 from django_countries.fields import CountryField
 
 from accounts.validators import validate_npi
@@ -141,9 +141,8 @@ class Profile(models.Model):
         if self.birth_month and self.birth_day:
             days_in_month = calendar.monthrange(2000, self.birth_month)[1]  # 2000: leap year
             if self.birth_day > days_in_month:
-                raise ValidationError(
-                    {"birth_day": f"{calendar.month_name[self.birth_month]} has no day {self.birth_day}."}
-                )
+                month = calendar.month_name[self.birth_month]
+                raise ValidationError({"birth_day": f"{month} has no day {self.birth_day}."})
         if self.designation == Designation.OTHER and not self.designation_other:
             raise ValidationError({"designation_other": "Say which designation you hold."})
 
@@ -170,7 +169,7 @@ class CertifyingBoard(models.TextChoices):
     ABPATH = "ABPath", "American Board of Pathology"
     ABD = "ABD", "American Board of Dermatology"
     ABFM = "ABFM", "American Board of Family Medicine"
-    ABOTO = "ABOto", "American Board of Otolaryngology – Head and Neck Surgery"
+    ABOTO = "ABOto", "American Board of Otolaryngology - Head and Neck Surgery"
 
 
 class BoardIdentifier(models.Model):

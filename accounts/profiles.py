@@ -15,8 +15,7 @@ def update_profile(profile: Profile, *, changes: dict, board_ids: dict[str, str]
     """
     profile = Profile.objects.select_for_update().get(pk=profile.pk)
     consent_changed = (
-        "reports_to_boards" in changes
-        and changes["reports_to_boards"] != profile.reports_to_boards
+        "reports_to_boards" in changes and changes["reports_to_boards"] != profile.reports_to_boards
     )
     for field, value in changes.items():
         setattr(profile, field, value)

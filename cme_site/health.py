@@ -28,7 +28,7 @@ def check_broker() -> ServiceState:
     try:
         with celery_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
-    except Exception as exc:  # noqa: BLE001 - any failure means the broker is unusable
+    except Exception as exc:  # any failure means the broker is unusable
         return ServiceState("broker", ok=False, detail=type(exc).__name__)
     return ServiceState("broker", ok=True, detail=conn.transport_cls)
 

@@ -105,7 +105,11 @@ class Module(models.Model):
         "estimated time to complete (minutes)", validators=[MinValueValidator(1)]
     )
     body = models.TextField(
-        "article", help_text="Markdown. Scripts and unsafe links are removed when shown."
+        "article",
+        help_text=(
+            "Markdown; start section headings with #. Scripts and unsafe links are removed "
+            "when shown."
+        ),
     )
     accreditation_statement = models.TextField(blank=True)
     commercial_support_statement = models.TextField(blank=True)

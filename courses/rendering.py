@@ -35,7 +35,17 @@ def sanitize_html(html: str) -> SafeString:
     return mark_safe(cleaned)  # noqa: S308 - nh3 has just sanitised it
 
 
+# The article sits under the page's h1 and its "Article" h2, so an author's top-level
+# heading (`# Results`) becomes an h3 and the page's heading order stays intact.
+ARTICLE_HEADING_BASE_LEVEL = 3
+
+
 def render_markdown(text: str) -> SafeString:
     """Authored Markdown (which may contain raw HTML) to sanitised HTML."""
-    html = markdown.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
+    html = markdown.markdown(
+        text,
+        extensions=["extra", "sane_lists", "toc"],
+        extension_configs={"toc": {"baselevel": ARTICLE_HEADING_BASE_LEVEL}},
+        output_format="html",
+    )
     return sanitize_html(html)

@@ -19,7 +19,9 @@ class ReviewPolicy(models.TextChoices):
 class PostTest(models.Model):
     """The assessment of one module edition, and the rules a learner is told before starting."""
 
-    module = models.OneToOneField("courses.Module", on_delete=models.CASCADE, related_name="post_test")
+    module = models.OneToOneField(
+        "courses.Module", on_delete=models.CASCADE, related_name="post_test"
+    )
     passing_score = models.DecimalField(
         "passing score (%)",
         max_digits=5,
@@ -153,8 +155,9 @@ def validate_choices(kind: str, choices: list[tuple[str, bool]]) -> None:
             raise ValidationError(
                 "A multiple-response question needs at least one incorrect choice."
             )
-    elif kind == QuestionKind.TRUE_FALSE:
-        if sorted(t.casefold() for t in texts) != ["false", "true"] or correct != 1:
-            raise ValidationError(
-                "A true-or-false question has the two choices “True” and “False”, one correct."
-            )
+    elif kind == QuestionKind.TRUE_FALSE and (
+        sorted(t.casefold() for t in texts) != ["false", "true"] or correct != 1
+    ):
+        raise ValidationError(
+            "A true-or-false question has the two choices “True” and “False”, one correct."
+        )

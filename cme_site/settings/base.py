@@ -5,7 +5,6 @@ Every value that differs between machines is read here, once, from the environme
 each variable. The leaf modules (local, test, production) only choose defaults.
 """
 
-
 from pathlib import Path
 
 import environ
@@ -187,4 +186,3 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
-

@@ -4,7 +4,7 @@ from courses.demo import load_demo_content
 
 
 class Command(BaseCommand):
-    help = "Load the demonstration module (the nemolizumab commentary) and its post-test. Idempotent."
+    help = "Load the demo module (the nemolizumab commentary) and its post-test. Idempotent."
 
     def handle(self, *args, **options):
         module, created = load_demo_content()

@@ -1,0 +1,133 @@
+import re
+
+import pytest
+from django.core.management import call_command
+
+from courses.demo import SLUG, load_demo_content
+from courses.models import FacultyMember, LearningObjective, Module, ModuleStatus, Reference
+from quizzes.models import Choice, Question, QuestionKind, QuestionVersion
+
+pytestmark = pytest.mark.django_db
+
+
+def counts():
+    return {
+        model.__name__: model.objects.count()
+        for model in (
+            Module,
+            LearningObjective,
+            Reference,
+            FacultyMember,
+            Question,
+            QuestionVersion,
+            Choice,
+        )
+    }
+
+
+def test_loading_the_demo_twice_changes_nothing(capsys):
+    call_command("load_demo_content")
+    first = counts()
+    updated_at = Module.objects.get(slug=SLUG).updated_at
+
+    call_command("load_demo_content")
+
+    assert counts() == first
+    assert Module.objects.get(slug=SLUG).updated_at == updated_at
+    assert "already loaded; nothing changed" in capsys.readouterr().out
+
+
+def test_the_demo_module_is_published_and_open_with_the_seed_figures():
+    module, created = load_demo_content()
+
+    assert created
+    assert module.status == ModuleStatus.PUBLISHED
+    assert str(module.release_date) == "2025-09-01"
+    assert str(module.expiration_date) == "2028-09-01"
+    for fact in [
+        "219 participants ages 13 and older",
+        "between August 2022 and February 2024",
+        "88 patients (40.2%)",
+        "80% of these eruptions occurred within the first 3 doses",
+        "6 distinct categories",
+        "Erythema was most commonly reported (69.3%)",
+        "coin-shaped plaques with exudates, which arose after the second dose",
+        "forearms, back, upper arms, and lower legs",
+        "58% were able to continue",
+        "42% discontinued",
+        "(27 days)",
+        "(33 days)",
+        "More than 60% of eruptions were non-pruritic",
+        "presence of prurigo nodularis",
+        "60 mg every 4 weeks vs 60 mg loading dose followed by 30 mg every 4 weeks until week 16",
+    ]:
+        assert fact in module.body, fact
+
+
+def test_the_demo_has_the_five_references_with_working_doi_links():
+    module, _ = load_demo_content()
+
+    hrefs = [ref.href for ref in module.references.order_by("position")]
+
+    assert hrefs == [
+        "https://doi.org/10.1111/1346-8138.17877",
+        "https://doi.org/10.1111/1346-8138.16932",
+        "https://doi.org/10.1111/bjd.20873",
+        "https://doi.org/10.1111/1346-8138.17085",
+        "https://doi.org/10.2340/actadv.v104.40634",
+    ]
+    assert not any("http://doi:" in ref.citation for ref in module.references.all())
+
+
+def test_the_demo_faculty_are_the_two_named_in_the_article_and_no_disclosure_is_invented():
+    module, _ = load_demo_content()
+
+    faculty = list(module.faculty.order_by("position"))
+
+    assert [f.display_name for f in faculty] == ["Peter Lio, MD", "Kelly Duong"]
+    assert "Northwestern University School of Medicine" in faculty[0].affiliation
+    assert "University of Illinois College of Medicine" in faculty[1].affiliation
+    for person in faculty:
+        assert person.disclosure_status == "not_collected"
+        assert person.disclosure_note.startswith("Demonstration text:")
+        assert not person.financial_relationships.exists()
+
+
+def test_the_demo_post_test_has_answerable_questions_of_several_kinds():
+    module, _ = load_demo_content()
+
+    questions = list(module.post_test.questions.select_related("current_version", "objective"))
+
+    assert len(questions) >= 5
+    assert {q.current_version.kind for q in questions} >= {
+        QuestionKind.SINGLE_BEST_ANSWER,
+        QuestionKind.MULTIPLE_RESPONSE,
+        QuestionKind.TRUE_FALSE,
+    }
+    assert {q.objective_id for q in questions} == set(
+        module.objectives.values_list("pk", flat=True)
+    )
+    for question in questions:
+        assert question.current_version.rationale
+
+
+def test_every_figure_in_a_correct_demo_answer_is_stated_in_the_article():
+    module, _ = load_demo_content()
+
+    for choice in Choice.objects.filter(
+        version__question__post_test__module=module, is_correct=True
+    ):
+        for figure in re.findall(r"\d+(?:\.\d+)?%?", choice.text):
+            assert figure in module.body, (choice.text, figure)
+
+
+def test_the_demo_offers_a_quarter_ama_credit():
+    module, _ = load_demo_content()
+
+    offering = module.credits.get()
+
+    assert offering.designation_statement() == (
+        "Demo CME Provider designates this enduring material for a maximum of 0.25 "
+        "AMA PRA Category 1 Credit™. Physicians should claim only the credit commensurate "
+        "with the extent of their participation in the activity."
+    )
