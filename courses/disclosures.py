@@ -4,7 +4,7 @@ relationships, before they engage with it (ACCME Standards for Integrity and Ind
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
-from courses.models import DisclosureAcknowledgement, Module
+from courses.models import DisclosureAcknowledgement, DisclosureStatus, Module
 
 
 def record_disclosures_shown(learner: User, *, module: Module) -> DisclosureAcknowledgement:
@@ -22,3 +22,17 @@ def record_disclosures_shown(learner: User, *, module: Module) -> DisclosureAckn
 
 def has_seen_disclosures(learner: User, *, module: Module) -> bool:
     return DisclosureAcknowledgement.objects.filter(learner=learner, module=module).exists()
+
+
+def disclosure_summary(faculty: list) -> str:
+    """The sentence learners read under the faculty list, as Standard 3 asks: that nobody
+    has a relevant relationship, or that all relevant relationships were mitigated."""
+    statuses = {person.disclosure_status for person in faculty}
+    if not faculty or DisclosureStatus.NOT_COLLECTED in statuses:
+        return ""
+    if statuses == {DisclosureStatus.NONE}:
+        return (
+            "None of the individuals in control of the content of this activity has a relevant "
+            "financial relationship with an ineligible company."
+        )
+    return "All relevant financial relationships listed above have been mitigated."

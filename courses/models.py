@@ -3,13 +3,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, URLValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html
 
-from courses.references import doi_url
+from courses.references import doi_url, is_web_url
 
 
 class Topic(models.Model):
@@ -184,7 +184,13 @@ class Reference(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     citation = models.TextField()
     doi = models.CharField("DOI", max_length=200, blank=True, help_text="e.g. 10.1111/bjd.20873")
-    url = models.URLField("URL", max_length=500, blank=True, help_text="When there is no DOI.")
+    url = models.URLField(
+        "URL",
+        max_length=500,
+        blank=True,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="When there is no DOI.",
+    )
 
     class Meta:
         ordering = ["module", "position", "pk"]
@@ -194,7 +200,10 @@ class Reference(models.Model):
 
     @property
     def href(self) -> str:
-        return doi_url(self.doi) if self.doi else self.url
+        """The link learners follow: the DOI resolver, else the URL if it is http(s)."""
+        if self.doi:
+            return doi_url(self.doi)
+        return self.url if is_web_url(self.url) else ""
 
 
 class FacultyRole(models.TextChoices):
@@ -279,6 +288,26 @@ class ModuleCredit(models.Model):
 
     def __str__(self):
         return f"{self.max_credits} {self.credit_type}"
+
+    def certificate_snapshot(self, provider: str | None = None) -> dict:
+        """What a certificate prints about the activity and its credit, copied when a learner
+        claims credit, so that a later edit of the module never changes an issued record."""
+        module = self.module
+        return {
+            "provider": provider or settings.CME_PROVIDER_NAME,
+            "activity_title": module.title,
+            "activity_type": "Enduring material",
+            "module_slug": module.slug,
+            "module_edition": module.edition,
+            "credit_type_code": self.credit_type.code,
+            "credit_type_name": self.credit_type.name,
+            "max_credits": str(self.max_credits),
+            "designation_statement": self.designation_statement(provider),
+            "release_date": module.release_date.isoformat() if module.release_date else None,
+            "expiration_date": (
+                module.expiration_date.isoformat() if module.expiration_date else None
+            ),
+        }
 
     def designation_statement(self, provider: str | None = None) -> str:
         """The credit designation statement as plain text (for certificates and exports)."""

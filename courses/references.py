@@ -1,12 +1,17 @@
 """Turning the link forms found in citations into working links."""
 
 import re
+from urllib.parse import urlsplit
 
 DOI_RESOLVER = "https://doi.org/"
 
 # A DOI starts with "10.", a registrant code, a slash and a suffix (ISO 26324).
 _DOI = re.compile(r"(10\.\d{4,9}/\S+?)[.,;]?$")
 _LINK_IN_CITATION = re.compile(r"\s(https?://\S+|doi:\s*\S+)\s*$", re.IGNORECASE)
+
+
+def is_web_url(url: str) -> bool:
+    return urlsplit(url.strip()).scheme.lower() in {"http", "https"}
 
 
 def doi_url(doi: str) -> str:

@@ -2,7 +2,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 
-from courses.disclosures import record_disclosures_shown
+from courses.disclosures import disclosure_summary, record_disclosures_shown
 from courses.queries import CATALOG_PAGE_SIZE, catalog_modules, catalog_topics, module_page_queryset
 
 
@@ -45,5 +45,6 @@ def module_detail(request, slug):
             "is_preview": is_preview,
             "post_test": getattr(module, "post_test", None),
             "is_expired": module.is_expired(),
+            "disclosure_summary": disclosure_summary(module.faculty.all()),
         },
     )
