@@ -53,6 +53,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.view_user",
         "accounts.view_profile",
         "accounts.view_learner_records",
+        "quizzes.grant_attempts",
+        "quizzes.view_participation",
+        "quizzes.view_attempt",
+        "quizzes.view_attemptgrant",
     ],
 }
 

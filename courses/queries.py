@@ -11,6 +11,7 @@ def catalog_modules(*, search: str = "", topic: str = "") -> QuerySet[Module]:
     """Published modules a learner can take now, newest first, with what the catalog shows."""
     modules = (
         Module.objects.open_for_credit()
+        .select_related("post_test")
         .prefetch_related(
             "topics",
             Prefetch("credits", queryset=ModuleCredit.objects.select_related("credit_type")),

@@ -4,6 +4,7 @@ from django.shortcuts import render
 
 from courses.disclosures import disclosure_summary, record_disclosures_shown
 from courses.queries import CATALOG_PAGE_SIZE, catalog_modules, catalog_topics, module_page_queryset
+from quizzes.queries import standing_on, standings_by_module
 
 
 def catalog(request):
@@ -11,6 +12,12 @@ def catalog(request):
     topic = request.GET.get("topic", "").strip()[:80]
     paginator = Paginator(catalog_modules(search=search, topic=topic), CATALOG_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    if request.user.is_authenticated:
+        post_tests = [m.post_test for m in page if hasattr(m, "post_test")]
+        standings = standings_by_module(request.user, post_tests)
+        for module in page:
+            if module.pk in standings:
+                module.learner_status = standings[module.pk].status
     return render(
         request,
         "courses/module_list.html",
@@ -37,13 +44,15 @@ def module_detail(request, slug):
     if request.user.is_authenticated and not is_preview:
         record_disclosures_shown(request.user, module=module)
 
+    post_test = getattr(module, "post_test", None)
     return render(
         request,
         "courses/module_detail.html",
         {
             "module": module,
             "is_preview": is_preview,
-            "post_test": getattr(module, "post_test", None),
+            "post_test": post_test,
+            "standing": standing_on(request.user, post_test) if post_test else None,
             "is_expired": module.is_expired(),
             "disclosure_summary": disclosure_summary(module.faculty.all()),
         },

@@ -37,3 +37,40 @@ def _write_version(question, *, number, kind, stem, rationale, choices) -> Quest
     question.current_version = version
     question.save(update_fields=["current_version"])
     return version
+
+
+@transaction.atomic
+def revise_question(
+    question: Question,
+    *,
+    kind: str,
+    stem: str,
+    rationale: str,
+    choices: list[tuple[str, bool]],
+    objective: LearningObjective | None = None,
+) -> QuestionVersion:
+    """Change a question's wording, choices or key.
+
+    If any attempt was given the current version, the change becomes a new version, so that
+    attempts already taken keep showing (and grading against) what the learner answered.
+    Otherwise the current version is corrected in place.
+    """
+    validate_choices(kind, choices)
+    question = Question.objects.select_for_update().get(pk=question.pk)
+    if objective is not None and objective.pk != question.objective_id:
+        question.objective = objective
+        question.save(update_fields=["objective"])
+    current = question.current_version
+    if current is None or current.attempt_items.exists():
+        number = (current.number + 1) if current else 1
+        return _write_version(
+            question, number=number, kind=kind, stem=stem, rationale=rationale, choices=choices
+        )
+    current.kind, current.stem, current.rationale = kind, stem, rationale
+    current.save(update_fields=["kind", "stem", "rationale"])
+    current.choices.all().delete()
+    Choice.objects.bulk_create(
+        Choice(version=current, position=i, text=text.strip(), is_correct=is_correct)
+        for i, (text, is_correct) in enumerate(choices, start=1)
+    )
+    return current

@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 
 
 class ReviewPolicy(models.TextChoices):
@@ -65,6 +66,18 @@ class PostTest(models.Model):
     @property
     def has_attempt_limit(self) -> bool:
         return self.max_attempts is not None
+
+    def shows_answers(self, *, passed: bool, attempts_left: int | None) -> bool:
+        """Whether a graded attempt may show the correct answers and rationales, under the
+        review policy. The default keeps learners from harvesting answers between attempts."""
+        no_attempts_left = attempts_left == 0
+        return {
+            ReviewPolicy.AFTER_PASS_OR_LAST_ATTEMPT: passed or no_attempts_left,
+            ReviewPolicy.AFTER_PASS: passed,
+            ReviewPolicy.AFTER_LAST_ATTEMPT: no_attempts_left,
+            ReviewPolicy.AFTER_EACH_ATTEMPT: True,
+            ReviewPolicy.NEVER: False,
+        }[self.review_policy]
 
 
 class QuestionKind(models.TextChoices):
@@ -161,3 +174,160 @@ def validate_choices(kind: str, choices: list[tuple[str, bool]]) -> None:
         raise ValidationError(
             "A true-or-false question has the two choices “True” and “False”, one correct."
         )
+
+
+class Participation(models.Model):
+    """A learner's standing with one post-test: the row every attempt start and submit
+    locks, so the attempt limit holds under any concurrency, and where administrators'
+    extra attempts are counted."""
+
+    learner = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="participations"
+    )
+    post_test = models.ForeignKey(PostTest, on_delete=models.CASCADE, related_name="+")
+    extra_attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Attempts granted by administrators beyond the post-test's limit."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        permissions = [("grant_attempts", "Can grant learners extra post-test attempts")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "post_test"], name="one_participation_per_post_test"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.learner} in {self.post_test}"
+
+    @property
+    def attempt_limit(self) -> int | None:
+        """None when the post-test allows unlimited attempts."""
+        if self.post_test.max_attempts is None:
+            return None
+        return self.post_test.max_attempts + self.extra_attempts
+
+
+class AttemptStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", "In progress"
+    GRADED = "graded", "Submitted and graded"
+
+
+class Attempt(models.Model):
+    participation = models.ForeignKey(
+        Participation, on_delete=models.CASCADE, related_name="attempts"
+    )
+    learner = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    post_test = models.ForeignKey(PostTest, on_delete=models.CASCADE, related_name="attempts")
+    number = models.PositiveSmallIntegerField()
+    status = models.CharField(
+        max_length=20, choices=AttemptStatus.choices, default=AttemptStatus.IN_PROGRESS
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    graded_at = models.DateTimeField(null=True, blank=True)
+    score = models.DecimalField("score (%)", max_digits=5, decimal_places=2, null=True, blank=True)
+    passed = models.BooleanField(null=True)
+    correct_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    question_count = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["post_test", "learner", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "post_test"],
+                condition=models.Q(status="in_progress"),
+                name="one_attempt_in_progress_per_learner",
+            ),
+            models.UniqueConstraint(
+                fields=["learner", "post_test", "number"], name="unique_attempt_number"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(score__isnull=True) | models.Q(score__gte=0, score__lte=100),
+                name="score_between_0_and_100",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="in_progress", graded_at__isnull=True, score__isnull=True)
+                | models.Q(status="graded", graded_at__isnull=False, score__isnull=False),
+                name="graded_attempts_have_a_score",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Attempt {self.number} of {self.learner} at {self.post_test}"
+
+    def get_absolute_url(self):
+        return reverse("quizzes:attempt", kwargs={"pk": self.pk})
+
+    @property
+    def is_graded(self) -> bool:
+        return self.status == AttemptStatus.GRADED
+
+
+class AttemptQuestion(models.Model):
+    """One question exactly as an attempt gave it: the version, its place, and the order of
+    its choices."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="items")
+    question_version = models.ForeignKey(
+        QuestionVersion, on_delete=models.PROTECT, related_name="attempt_items"
+    )
+    position = models.PositiveSmallIntegerField()
+    choice_order = models.JSONField(help_text="Choice IDs in the order the learner saw them.")
+    is_correct = models.BooleanField(null=True)
+
+    class Meta:
+        ordering = ["attempt", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "position"], name="unique_item_position"),
+            models.UniqueConstraint(
+                fields=["attempt", "question_version"], name="one_item_per_question_version"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.attempt} Q{self.position}"
+
+
+class AttemptResponse(models.Model):
+    """One choice a learner selected for one item (several for multiple response)."""
+
+    item = models.ForeignKey(AttemptQuestion, on_delete=models.CASCADE, related_name="responses")
+    choice = models.ForeignKey(Choice, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["item", "choice"], name="choice_selected_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.item}: {self.choice}"
+
+
+class AttemptGrantKind(models.TextChoices):
+    ONE_MORE = "one_more", "One more attempt"
+    RESET = "reset", "Reset attempts"
+
+
+class AttemptGrant(models.Model):
+    """An administrator's decision to give a learner more attempts, with who, when and why."""
+
+    participation = models.ForeignKey(
+        Participation, on_delete=models.CASCADE, related_name="grants"
+    )
+    kind = models.CharField(max_length=20, choices=AttemptGrantKind.choices)
+    attempts_added = models.PositiveSmallIntegerField()
+    reason = models.TextField()
+    granted_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-granted_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(reason=""), name="attempt_grant_has_a_reason"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.participation} ({self.reason[:40]})"

@@ -129,3 +129,44 @@ class PostTestFactory(factory.django.DjangoModelFactory):
         model = PostTest
 
     module = factory.SubFactory(ModuleFactory)
+
+
+def post_test_with_questions(count: int = 5, *, module=None, kinds=None, **post_test_fields):
+    """A published module whose post-test has `count` questions, written through the
+    authoring function. Single-best-answer questions have choices A (correct), B, C, D."""
+    from quizzes.authoring import add_question
+    from quizzes.models import QuestionKind
+
+    module = module or ModuleFactory()
+    ModuleCreditFactory(module=module)
+    objective = LearningObjectiveFactory(module=module)
+    post_test = PostTestFactory(module=module, **post_test_fields)
+    kinds = kinds or [QuestionKind.SINGLE_BEST_ANSWER] * count
+    for n, kind in enumerate(kinds, start=1):
+        if kind == QuestionKind.TRUE_FALSE:
+            choices = [("True", True), ("False", False)]
+        elif kind == QuestionKind.MULTIPLE_RESPONSE:
+            choices = [("A", True), ("B", True), ("C", False), ("D", False)]
+        else:
+            choices = [("A", True), ("B", False), ("C", False), ("D", False)]
+        add_question(
+            post_test,
+            objective=objective,
+            kind=kind,
+            stem=f"Question {n}?",
+            rationale=f"Because of passage {n}.",
+            choices=choices,
+        )
+    return post_test
+
+
+def answers_for(attempt, *, correct: int | None = None) -> dict[int, list[int]]:
+    """Answers to every item of `attempt`: the first `correct` items right (all if None),
+    the rest wrong."""
+    answers = {}
+    for index, item in enumerate(attempt.items.order_by("position")):
+        choices = list(item.question_version.choices.all())
+        right = [c.pk for c in choices if c.is_correct]
+        wrong = [c.pk for c in choices if not c.is_correct][:1]
+        answers[item.pk] = right if correct is None or index < correct else wrong
+    return answers

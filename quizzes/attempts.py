@@ -1,0 +1,209 @@
+"""Starting and submitting post-test attempts, and granting more of them.
+
+Where the attempt limit is enforced: every start and submit locks the learner's
+Participation row first (SELECT ... FOR UPDATE), counts attempts inside that transaction and
+only then writes. Two tabs, a double click, a replayed POST or a hundred concurrent requests
+queue on that lock; the database's constraints (one attempt in progress per learner and
+post-test, unique attempt numbers) back it up.
+"""
+
+import random
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.dateformat import format as format_date
+
+from accounts.models import User
+from courses.disclosures import has_seen_disclosures
+from quizzes.exceptions import (
+    AlreadyPassed,
+    DisclosuresNotShown,
+    IncompleteAnswers,
+    InvalidAnswers,
+    NoAttemptsLeft,
+    PostTestClosed,
+    PostTestError,
+)
+from quizzes.grading import grade_attempt
+from quizzes.models import (
+    Attempt,
+    AttemptGrant,
+    AttemptGrantKind,
+    AttemptQuestion,
+    AttemptResponse,
+    AttemptStatus,
+    Choice,
+    Participation,
+    PostTest,
+    QuestionKind,
+)
+
+
+def ensure_post_test_open(post_test: PostTest) -> None:
+    """Refuse when the module is not published, not yet released, or expired."""
+    module = post_test.module
+    if not module.is_published:
+        raise PostTestClosed("This post-test is not open: its module is not published.")
+    if not module.is_released():
+        raise PostTestClosed(
+            f"This post-test opens on {format_date(module.release_date, 'j F Y')}."
+        )
+    if module.is_expired():
+        raise PostTestClosed(
+            f"This activity expired on {format_date(module.expiration_date, 'j F Y')}; its "
+            "post-test and credit claim are closed."
+        )
+
+
+def lock_participation(learner: User, post_test: PostTest) -> Participation:
+    """Get the learner's participation row, creating it if needed, locked until commit."""
+    try:
+        with transaction.atomic():
+            Participation.objects.get_or_create(learner=learner, post_test=post_test)
+    except IntegrityError:
+        pass  # created by a concurrent request; the locking read below finds it
+    return (
+        Participation.objects.select_for_update()
+        .select_related("post_test__module")
+        .get(learner=learner, post_test=post_test)
+    )
+
+
+def no_attempts_left_message(post_test: PostTest) -> str:
+    return (
+        f"You have used all {post_test.max_attempts} attempts at this post-test. If you "
+        f"believe you should have another, contact {settings.CME_SUPPORT_EMAIL}."
+    )
+
+
+@transaction.atomic
+def start_attempt(learner: User, *, post_test: PostTest) -> Attempt:
+    """Start an attempt, or resume the one in progress with its questions in the same order.
+
+    Refused when the post-test is closed, the learner has not been shown the module's
+    disclosures, has already passed, or has no attempts left.
+    """
+    ensure_post_test_open(post_test)
+    if not has_seen_disclosures(learner, module=post_test.module):
+        raise DisclosuresNotShown(
+            "Please open the module and read its disclosures before you start the post-test."
+        )
+    participation = lock_participation(learner, post_test)
+    attempts = list(participation.attempts.all())
+    in_progress = next((a for a in attempts if a.status == AttemptStatus.IN_PROGRESS), None)
+    if in_progress is not None:
+        return in_progress
+    if any(a.passed for a in attempts):
+        raise AlreadyPassed("You have already passed this post-test.")
+    limit = participation.attempt_limit
+    if limit is not None and len(attempts) >= limit:
+        raise NoAttemptsLeft(no_attempts_left_message(post_test))
+
+    versions = [
+        question.current_version
+        for question in post_test.questions.filter(is_active=True).select_related("current_version")
+        if question.current_version_id
+    ]
+    if not versions:
+        raise PostTestClosed("This post-test has no questions yet.")
+    if post_test.shuffle_questions:
+        random.shuffle(versions)
+
+    attempt = Attempt.objects.create(
+        participation=participation,
+        learner=learner,
+        post_test=post_test,
+        number=len(attempts) + 1,
+        question_count=len(versions),
+    )
+    choice_ids: dict[int, list[int]] = {}
+    for version_id, choice_id in (
+        Choice.objects.filter(version__in=versions)
+        .order_by("version", "position", "pk")
+        .values_list("version_id", "pk")
+    ):
+        choice_ids.setdefault(version_id, []).append(choice_id)
+    items = []
+    for position, version in enumerate(versions, start=1):
+        order = choice_ids.get(version.pk, [])
+        if post_test.shuffle_choices and version.kind != QuestionKind.TRUE_FALSE:
+            random.shuffle(order)
+        items.append(
+            AttemptQuestion(
+                attempt=attempt, question_version=version, position=position, choice_order=order
+            )
+        )
+    AttemptQuestion.objects.bulk_create(items)
+    return attempt
+
+
+@transaction.atomic
+def submit_attempt(attempt: Attempt, *, answers: dict[int, list[int]]) -> Attempt:
+    """Record the answers (item ID → selected choice IDs) and grade the attempt.
+
+    A replayed submit of a graded attempt returns it as it is and grades nothing again.
+    Answers naming a choice the item does not offer are refused whole; so are missing
+    answers, with the unanswered items listed. Nothing is saved when refused.
+    """
+    participation = lock_participation(attempt.learner, attempt.post_test)
+    attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    if attempt.is_graded:
+        return attempt
+    ensure_post_test_open(participation.post_test)
+
+    items = list(attempt.items.select_related("question_version"))
+    known_items = {item.pk for item in items}
+    if set(answers) - known_items:
+        raise InvalidAnswers("The answers do not match this attempt's questions.")
+    missing = [item.pk for item in items if not answers.get(item.pk)]
+    if missing:
+        raise IncompleteAnswers(missing)
+
+    responses = []
+    for item in items:
+        selected = set(answers[item.pk])
+        if not selected <= set(item.choice_order):
+            raise InvalidAnswers("An answer names a choice that this question does not offer.")
+        if item.question_version.kind != QuestionKind.MULTIPLE_RESPONSE and len(selected) != 1:
+            raise InvalidAnswers("Choose one answer for each single-answer question.")
+        responses.extend(AttemptResponse(item=item, choice_id=c) for c in sorted(selected))
+    AttemptResponse.objects.bulk_create(responses)
+    return grade_attempt(attempt)
+
+
+class GrantRefused(PostTestError):
+    pass
+
+
+@transaction.atomic
+def grant_attempts(
+    learner: User, *, post_test: PostTest, kind: str, reason: str, granted_by: User
+) -> AttemptGrant:
+    """Give a learner one more attempt, or reset their attempts to the post-test's full
+    allowance, recording who did it, when and why."""
+    reason = reason.strip()
+    if not reason:
+        raise GrantRefused("Give a reason: it is kept with the decision.")
+    if post_test.max_attempts is None:
+        raise GrantRefused("This post-test allows unlimited attempts; there is nothing to grant.")
+    participation = lock_participation(learner, post_test)
+    attempts = list(participation.attempts.all())
+    if any(a.passed for a in attempts):
+        raise GrantRefused("This learner has already passed this post-test.")
+    if kind == AttemptGrantKind.ONE_MORE:
+        added = 1
+    elif kind == AttemptGrantKind.RESET:
+        added = len(attempts) - participation.extra_attempts
+        if added <= 0:
+            raise GrantRefused("This learner already has every attempt of the post-test left.")
+    else:
+        raise GrantRefused(f"Unknown kind of grant: {kind!r}.")
+    participation.extra_attempts += added
+    participation.save(update_fields=["extra_attempts"])
+    return AttemptGrant.objects.create(
+        participation=participation,
+        kind=kind,
+        attempts_added=added,
+        reason=reason,
+        granted_by=granted_by,
+    )

@@ -1,0 +1,35 @@
+"""Why a post-test action was refused, in words a learner can read."""
+
+
+class PostTestError(Exception):
+    """Base class: the message is shown to the learner as it is."""
+
+
+class PostTestClosed(PostTestError):
+    pass
+
+
+class DisclosuresNotShown(PostTestError):
+    pass
+
+
+class AlreadyPassed(PostTestError):
+    pass
+
+
+class NoAttemptsLeft(PostTestError):
+    pass
+
+
+class InvalidAnswers(PostTestError):
+    """Answers that name choices the items do not have: a forged or stale form."""
+
+
+class IncompleteAnswers(PostTestError):
+    def __init__(self, missing_item_ids: list[int]):
+        self.missing_item_ids = missing_item_ids
+        count = len(missing_item_ids)
+        super().__init__(
+            f"Please answer every question: {count} question{'s' if count != 1 else ''} "
+            f"{'are' if count != 1 else 'is'} unanswered."
+        )

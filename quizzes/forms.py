@@ -1,0 +1,55 @@
+from django import forms
+
+from quizzes.models import QuestionKind
+
+
+class AttemptForm(forms.Form):
+    """One field per item of an attempt: radio buttons for single-answer questions,
+    checkboxes for multiple response. Field names are `item-<item id>`."""
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = items
+        for item in items:
+            version = item.question_version
+            choices = [(str(choice.pk), choice.text) for choice in item.ordered_choices]
+            errors = {"required": "Answer this question."}
+            if version.kind == QuestionKind.MULTIPLE_RESPONSE:
+                field = forms.MultipleChoiceField(
+                    choices=choices,
+                    widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+                    error_messages={**errors, "required": "Select at least one answer."},
+                )
+            else:
+                field = forms.ChoiceField(
+                    choices=choices,
+                    widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                    error_messages=errors,
+                )
+            field.label = version.stem
+            self.fields[self.field_name(item)] = field
+
+    @staticmethod
+    def field_name(item) -> str:
+        return f"item-{item.pk}"
+
+    def has_forged_choice(self) -> bool:
+        """True when a submitted value is not a choice of its question: not a learner's
+        mistake, but a forged or stale form."""
+        return any(
+            error.code == "invalid_choice"
+            for field_errors in self.errors.as_data().values()
+            for error in field_errors
+        )
+
+    def answers(self) -> dict[int, list[int]]:
+        result = {}
+        for item in self.items:
+            value = self.cleaned_data.get(self.field_name(item))
+            values = value if isinstance(value, list) else [value] if value else []
+            result[item.pk] = [int(v) for v in values]
+        return result
+
+    def bound_items(self):
+        """(item, bound field) pairs in the attempt's order, for the template."""
+        return [(item, self[self.field_name(item)]) for item in self.items]

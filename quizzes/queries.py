@@ -1,0 +1,118 @@
+"""Reads about a learner's standing on post-tests, for pages and the catalog."""
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+
+from accounts.models import User
+from quizzes.models import Attempt, AttemptQuestion, AttemptStatus, Choice, Participation, PostTest
+
+
+@dataclass(frozen=True)
+class StatusBadge:
+    label: str
+    style: str  # a Bootstrap colour name
+
+
+class ProgressStatus:
+    NOT_STARTED = StatusBadge("Not started", "light")
+    IN_PROGRESS = StatusBadge("Post-test in progress", "info")
+    PASSED = StatusBadge("Passed", "success")
+    NO_ATTEMPTS_LEFT = StatusBadge("No attempts left", "secondary")
+    ATTEMPTS_LEFT = StatusBadge("Not passed yet", "warning")
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a learner stands on one post-test."""
+
+    attempts_used: int
+    attempt_limit: int | None
+    in_progress: Attempt | None
+    passed_attempt: Attempt | None
+
+    @property
+    def attempts_left(self) -> int | None:
+        if self.attempt_limit is None:
+            return None
+        return max(self.attempt_limit - self.attempts_used, 0)
+
+    @property
+    def has_passed(self) -> bool:
+        return self.passed_attempt is not None
+
+    @property
+    def can_start(self) -> bool:
+        if self.has_passed:
+            return False
+        return self.in_progress is not None or self.attempts_left != 0
+
+    @property
+    def status(self) -> StatusBadge:
+        if self.has_passed:
+            return ProgressStatus.PASSED
+        if self.in_progress is not None:
+            return ProgressStatus.IN_PROGRESS
+        if self.attempts_used == 0:
+            return ProgressStatus.NOT_STARTED
+        if self.attempts_left == 0:
+            return ProgressStatus.NO_ATTEMPTS_LEFT
+        return ProgressStatus.ATTEMPTS_LEFT
+
+
+def _standing(post_test: PostTest, participation: Participation | None, attempts) -> Standing:
+    extra = participation.extra_attempts if participation else 0
+    limit = None if post_test.max_attempts is None else post_test.max_attempts + extra
+    return Standing(
+        attempts_used=len(attempts),
+        attempt_limit=limit,
+        in_progress=next((a for a in attempts if a.status == AttemptStatus.IN_PROGRESS), None),
+        passed_attempt=next((a for a in attempts if a.passed), None),
+    )
+
+
+def standing_on(learner: User, post_test: PostTest) -> Standing:
+    if not learner.is_authenticated:
+        return _standing(post_test, None, [])
+    participation = (
+        Participation.objects.filter(learner=learner, post_test=post_test)
+        .prefetch_related("attempts")
+        .first()
+    )
+    attempts = list(participation.attempts.all()) if participation else []
+    return _standing(post_test, participation, attempts)
+
+
+def standings_by_module(learner: User, post_tests: list[PostTest]) -> dict[int, Standing]:
+    """Standing on each post-test, keyed by module ID, in two queries whatever the count."""
+    participations = {
+        p.post_test_id: p
+        for p in Participation.objects.filter(
+            learner=learner, post_test__in=post_tests
+        ).prefetch_related("attempts")
+    }
+    result = {}
+    for post_test in post_tests:
+        participation = participations.get(post_test.pk)
+        attempts = list(participation.attempts.all()) if participation else []
+        result[post_test.module_id] = _standing(post_test, participation, attempts)
+    return result
+
+
+def attempt_items(attempt: Attempt) -> list[AttemptQuestion]:
+    """The attempt's items with their version, objective, choices in the order the learner
+    saw them (as `ordered_choices`) and the selected choice IDs (as `selected_ids`), in a
+    fixed number of queries whatever the number of questions."""
+    items = list(
+        attempt.items.select_related(
+            "question_version", "question_version__question__objective"
+        ).prefetch_related(
+            Prefetch("question_version__choices", queryset=Choice.objects.all()),
+            "responses",
+        )
+    )
+    for item in items:
+        by_id = {choice.pk: choice for choice in item.question_version.choices.all()}
+        item.ordered_choices = [by_id[pk] for pk in item.choice_order if pk in by_id]
+        item.selected_ids = {response.choice_id for response in item.responses.all()}
+    return items

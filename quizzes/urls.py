@@ -1,0 +1,11 @@
+from django.urls import path
+
+from quizzes import views
+
+app_name = "quizzes"
+
+urlpatterns = [
+    path("modules/<slug:slug>/post-test/start/", views.start, name="start"),
+    path("attempts/<int:pk>/", views.take, name="attempt"),
+    path("attempts/<int:pk>/result/", views.result, name="result"),
+]

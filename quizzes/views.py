@@ -1,0 +1,113 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from courses.models import Module
+from quizzes.attempts import start_attempt, submit_attempt
+from quizzes.exceptions import InvalidAnswers, PostTestClosed, PostTestError
+from quizzes.forms import AttemptForm
+from quizzes.models import Attempt, PostTest
+from quizzes.queries import attempt_items, standing_on
+
+
+def learner_attempt(request, pk) -> Attempt:
+    """The learner's own attempt; anybody else's is a 404."""
+    return get_object_or_404(
+        Attempt.objects.select_related("post_test__module"), pk=pk, learner=request.user
+    )
+
+
+@login_required
+@require_POST
+def start(request, slug):
+    module = get_object_or_404(Module, slug=slug)
+    if not module.is_published:
+        raise Http404("No such module.")
+    post_test = get_object_or_404(PostTest, module=module)
+    try:
+        attempt = start_attempt(request.user, post_test=post_test)
+    except PostTestError as refusal:
+        messages.error(request, str(refusal))
+        return redirect(module)
+    return redirect(attempt)
+
+
+@login_required
+def take(request, pk):
+    attempt = learner_attempt(request, pk)
+    if attempt.is_graded:
+        return redirect("quizzes:result", pk=attempt.pk)
+
+    items = attempt_items(attempt)
+    form = AttemptForm(request.POST or None, items=items)
+    status = 200
+    if request.method == "POST":
+        if form.has_forged_choice():
+            status = 400
+            messages.error(request, "Your answers did not match this post-test; nothing was saved.")
+        elif form.is_valid():
+            try:
+                attempt = submit_attempt(attempt, answers=form.answers())
+            except InvalidAnswers as refusal:
+                status = 400
+                messages.error(request, f"{refusal} Nothing was saved.")
+            except PostTestClosed as refusal:
+                messages.error(request, str(refusal))
+                return redirect(attempt.post_test.module)
+            else:
+                return redirect("quizzes:result", pk=attempt.pk)
+        else:
+            missing = sum(1 for name in form.errors if name.startswith("item-"))
+            messages.error(
+                request,
+                f"Please answer every question: {missing} "
+                f"{'questions are' if missing != 1 else 'question is'} unanswered. "
+                "Your other answers are kept below.",
+            )
+
+    return render(
+        request,
+        "quizzes/attempt_form.html",
+        {
+            "attempt": attempt,
+            "module": attempt.post_test.module,
+            "post_test": attempt.post_test,
+            "form": form,
+            "standing": standing_on(request.user, attempt.post_test),
+        },
+        status=status,
+    )
+
+
+@login_required
+def result(request, pk):
+    attempt = learner_attempt(request, pk)
+    if not attempt.is_graded:
+        return redirect(attempt)
+    post_test = attempt.post_test
+    standing = standing_on(request.user, post_test)
+    items = attempt_items(attempt)
+    shows_answers = post_test.shows_answers(
+        passed=bool(attempt.passed), attempts_left=standing.attempts_left
+    )
+    objectives_to_revisit = []
+    if not attempt.passed and not shows_answers:
+        for item in items:
+            objective = item.question_version.question.objective
+            if not item.is_correct and objective not in objectives_to_revisit:
+                objectives_to_revisit.append(objective)
+    return render(
+        request,
+        "quizzes/attempt_result.html",
+        {
+            "attempt": attempt,
+            "module": post_test.module,
+            "post_test": post_test,
+            "standing": standing,
+            "items": items,
+            "shows_answers": shows_answers,
+            "objectives_to_revisit": sorted(objectives_to_revisit, key=lambda o: o.position),
+        },
+    )
