@@ -1,6 +1,15 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
-from quizzes.models import Choice, PostTest, Question, QuestionVersion
+from quizzes.models import (
+    AttemptGrant,
+    Choice,
+    Participation,
+    PostTest,
+    Question,
+    QuestionVersion,
+)
 
 
 class QuestionInline(admin.TabularInline):
@@ -32,3 +41,41 @@ class QuestionVersionAdmin(admin.ModelAdmin):
 class QuestionAdmin(admin.ModelAdmin):
     list_display = ["__str__", "post_test", "position", "is_active"]
     list_filter = ["post_test"]
+
+
+@admin.register(Participation)
+class ParticipationAdmin(admin.ModelAdmin):
+    """Learner support: find a learner's post-test and open the grant page."""
+
+    list_display = ["learner", "post_test", "extra_attempts", "grant_link"]
+    search_fields = ["learner__email", "learner__last_name", "post_test__module__title"]
+    list_select_related = ["learner", "post_test__module"]
+    readonly_fields = ["learner", "post_test", "extra_attempts", "created_at"]
+
+    @admin.display(description="Attempts")
+    def grant_link(self, obj):
+        return format_html(
+            '<a href="{}">Grant attempts…</a>', reverse("quizzes:grant", args=[obj.pk])
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AttemptGrant)
+class AttemptGrantAdmin(admin.ModelAdmin):
+    list_display = ["participation", "kind", "attempts_added", "granted_by", "granted_at", "reason"]
+    list_filter = ["kind"]
+    readonly_fields = [f.name for f in AttemptGrant._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -18,11 +18,11 @@ from courses.disclosures import has_seen_disclosures
 from quizzes.exceptions import (
     AlreadyPassed,
     DisclosuresNotShown,
+    GrantRefused,
     IncompleteAnswers,
     InvalidAnswers,
     NoAttemptsLeft,
     PostTestClosed,
-    PostTestError,
 )
 from quizzes.grading import grade_attempt
 from quizzes.models import (
@@ -169,10 +169,6 @@ def submit_attempt(attempt: Attempt, *, answers: dict[int, list[int]]) -> Attemp
         responses.extend(AttemptResponse(item=item, choice_id=c) for c in sorted(selected))
     AttemptResponse.objects.bulk_create(responses)
     return grade_attempt(attempt)
-
-
-class GrantRefused(PostTestError):
-    pass
 
 
 @transaction.atomic

@@ -33,3 +33,7 @@ class IncompleteAnswers(PostTestError):
             f"Please answer every question: {count} question{'s' if count != 1 else ''} "
             f"{'are' if count != 1 else 'is'} unanswered."
         )
+
+
+class GrantRefused(PostTestError):
+    pass

@@ -1,6 +1,6 @@
 from django import forms
 
-from quizzes.models import QuestionKind
+from quizzes.models import AttemptGrantKind, QuestionKind
 
 
 class AttemptForm(forms.Form):
@@ -53,3 +53,18 @@ class AttemptForm(forms.Form):
     def bound_items(self):
         """(item, bound field) pairs in the attempt's order, for the template."""
         return [(item, self[self.field_name(item)]) for item in self.items]
+
+
+class GrantAttemptsForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="What to grant",
+        choices=AttemptGrantKind.choices,
+        widget=forms.RadioSelect,
+        initial=AttemptGrantKind.ONE_MORE,
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="Kept with the decision, with your name and the time.",
+        error_messages={"required": "Give a reason: it is kept with the decision."},
+    )

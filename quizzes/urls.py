@@ -8,4 +8,5 @@ urlpatterns = [
     path("modules/<slug:slug>/post-test/start/", views.start, name="start"),
     path("attempts/<int:pk>/", views.take, name="attempt"),
     path("attempts/<int:pk>/result/", views.result, name="result"),
+    path("support/participations/<int:pk>/grant/", views.grant, name="grant"),
 ]

@@ -1,14 +1,14 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from courses.models import Module
-from quizzes.attempts import start_attempt, submit_attempt
+from quizzes.attempts import grant_attempts, start_attempt, submit_attempt
 from quizzes.exceptions import InvalidAnswers, PostTestClosed, PostTestError
-from quizzes.forms import AttemptForm
-from quizzes.models import Attempt, PostTest
+from quizzes.forms import AttemptForm, GrantAttemptsForm
+from quizzes.models import Attempt, Participation, PostTest
 from quizzes.queries import attempt_items, standing_on
 
 
@@ -109,5 +109,39 @@ def result(request, pk):
             "items": items,
             "shows_answers": shows_answers,
             "objectives_to_revisit": sorted(objectives_to_revisit, key=lambda o: o.position),
+        },
+    )
+
+
+@permission_required("quizzes.grant_attempts", raise_exception=True)
+def grant(request, pk):
+    """A CME administrator gives a learner one more attempt, or resets their attempts."""
+    participation = get_object_or_404(
+        Participation.objects.select_related("learner", "post_test__module"), pk=pk
+    )
+    form = GrantAttemptsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            grant_attempts(
+                participation.learner,
+                post_test=participation.post_test,
+                kind=form.cleaned_data["kind"],
+                reason=form.cleaned_data["reason"],
+                granted_by=request.user,
+            )
+        except PostTestError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, f"Done: {participation.learner} has more attempts.")
+            return redirect("quizzes:grant", pk=participation.pk)
+    return render(
+        request,
+        "quizzes/participation_grant.html",
+        {
+            "participation": participation,
+            "standing": standing_on(participation.learner, participation.post_test),
+            "attempts": participation.attempts.order_by("number"),
+            "grants": participation.grants.select_related("granted_by"),
+            "form": form,
         },
     )

@@ -256,3 +256,59 @@ def test_the_attempt_page_and_submit_make_the_same_queries_for_5_and_50_question
     client.force_login(learner)
 
     assert queries_for(client, learner, 5) == queries_for(client, learner, 50)
+
+
+class TestGrantPage:
+    def url(self, participation):
+        return reverse("quizzes:grant", kwargs={"pk": participation.pk})
+
+    def used_up(self, learner, post_test):
+        for _ in range(3):
+            attempt = start_attempt(learner, post_test=post_test)
+            submit_attempt(attempt, answers=answers_for(attempt, correct=0))
+        return attempt.participation
+
+    @pytest.mark.parametrize("user_fixture", ["ready_learner", "course_author"])
+    def test_learners_and_authors_cannot_grant_attempts(
+        self, client, request, ready_learner, post_test, user_fixture
+    ):
+        participation = self.used_up(ready_learner, post_test)
+        client.force_login(request.getfixturevalue(user_fixture))
+
+        response = client.post(self.url(participation), {"kind": "one_more", "reason": "x"})
+
+        assert response.status_code == 403
+        participation.refresh_from_db()
+        assert participation.extra_attempts == 0
+
+    def test_an_administrator_grants_one_more_attempt_with_the_reason_kept(
+        self, client, ready_learner, post_test, cme_administrator
+    ):
+        participation = self.used_up(ready_learner, post_test)
+        client.force_login(cme_administrator)
+
+        response = client.post(
+            self.url(participation),
+            {"kind": "one_more", "reason": "Browser crashed on attempt 3."},
+            follow=True,
+        )
+
+        html = response.content.decode()
+        assert "has more attempts" in html
+        assert (
+            "One more attempt (+1) by cme-admin@example.com: “Browser crashed on attempt 3.”"
+            in (html)
+        )
+        assert "3 used of 4; 1 left" in html
+
+    def test_a_grant_without_a_reason_is_refused_with_a_message(
+        self, client, ready_learner, post_test, cme_administrator
+    ):
+        participation = self.used_up(ready_learner, post_test)
+        client.force_login(cme_administrator)
+
+        response = client.post(self.url(participation), {"kind": "one_more", "reason": ""})
+
+        assert "Give a reason: it is kept with the decision." in response.content.decode()
+        participation.refresh_from_db()
+        assert participation.extra_attempts == 0
