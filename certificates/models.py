@@ -1,1 +1,210 @@
-# Claims, certificates and their audit trail arrive with the certificates issue (#5).
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+
+
+class Likert(models.IntegerChoices):
+    STRONGLY_DISAGREE = 1, "Strongly disagree"
+    DISAGREE = 2, "Disagree"
+    NEUTRAL = 3, "Neither agree nor disagree"
+    AGREE = 4, "Agree"
+    STRONGLY_AGREE = 5, "Strongly agree"
+
+
+class Quality(models.IntegerChoices):
+    POOR = 1, "Poor"
+    FAIR = 2, "Fair"
+    GOOD = 3, "Good"
+    VERY_GOOD = 4, "Very good"
+    EXCELLENT = 5, "Excellent"
+
+
+LIKERT_RANGE = [MinValueValidator(1), MaxValueValidator(5)]
+
+
+class Evaluation(models.Model):
+    """A learner's evaluation of an activity, required before any credit claim."""
+
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    module = models.ForeignKey("courses.Module", on_delete=models.PROTECT, related_name="+")
+    free_of_commercial_bias = models.BooleanField("the content was free of commercial bias")
+    bias_comment = models.TextField(blank=True)
+    relevance = models.PositiveSmallIntegerField(
+        "the content is relevant to my practice", choices=Likert.choices, validators=LIKERT_RANGE
+    )
+    overall_quality = models.PositiveSmallIntegerField(
+        choices=Quality.choices, validators=LIKERT_RANGE
+    )
+    commitment_to_change = models.TextField(blank=True)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "module"], name="one_evaluation_per_learner_and_module"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(free_of_commercial_bias=True) | ~models.Q(bias_comment=""),
+                name="bias_answer_no_needs_a_comment",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Evaluation of {self.module} by {self.learner}"
+
+
+class ObjectiveRating(models.Model):
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="ratings")
+    objective = models.ForeignKey(
+        "courses.LearningObjective", on_delete=models.PROTECT, related_name="+"
+    )
+    rating = models.PositiveSmallIntegerField(choices=Likert.choices, validators=LIKERT_RANGE)
+
+    class Meta:
+        ordering = ["evaluation", "objective__position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["evaluation", "objective"], name="one_rating_per_objective"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.objective}: {self.get_rating_display()}"
+
+
+class CertificateKind(models.TextChoices):
+    CREDIT = "credit", "Certificate of credit"
+    PARTICIPATION = "participation", "Certificate of participation"
+
+
+class CreditClaim(models.Model):
+    """Credit a learner claimed for a module, with a copy of everything the certificate
+    prints, taken when the claim was made."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="credit_claims"
+    )
+    module = models.ForeignKey("courses.Module", on_delete=models.PROTECT, related_name="+")
+    credit_type = models.ForeignKey(
+        "courses.CreditType", on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=CertificateKind.choices)
+    amount = models.DecimalField(max_digits=5, decimal_places=2)
+    attempt = models.ForeignKey("quizzes.Attempt", on_delete=models.PROTECT, related_name="+")
+    completed_on = models.DateField(
+        help_text="The date the learner passed, in the learner's time zone."
+    )
+    attested_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(auto_now_add=True)
+    snapshot = models.JSONField(help_text="What the certificate prints, as it was at claim time.")
+
+    class Meta:
+        ordering = ["-claimed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "module", "credit_type"], name="one_claim_per_credit_type"
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="claim_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.amount} {self.snapshot.get('credit_type_name', '')} — {self.learner}"
+
+
+class CertificateStatus(models.TextChoices):
+    PENDING = "pending", "Being prepared"
+    ISSUED = "issued", "Valid"
+    REVOKED = "revoked", "Revoked"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+def new_verification_code() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class Certificate(models.Model):
+    """One certificate document for a claim. A correction is a new certificate that
+    supersedes this one; every certificate keeps its number and verification code."""
+
+    claim = models.ForeignKey(CreditClaim, on_delete=models.PROTECT, related_name="certificates")
+    number = models.CharField(max_length=32, unique=True)
+    verification_code = models.CharField(
+        max_length=40, unique=True, default=new_verification_code, editable=False
+    )
+    status = models.CharField(
+        max_length=20, choices=CertificateStatus.choices, default=CertificateStatus.PENDING
+    )
+    printed = models.JSONField(help_text="Everything the PDF prints, fixed when created.")
+    pdf = models.FileField(upload_to="certificates/", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    last_queued_at = models.DateTimeField(null=True, blank=True)
+    superseded_by = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="supersedes"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [
+            ("revoke_certificate", "Can revoke certificates"),
+            ("reissue_certificate", "Can re-issue certificates"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim"],
+                condition=models.Q(status__in=["pending", "issued"]),
+                name="one_current_certificate_per_claim",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="issued") | ~models.Q(pdf=""),
+                name="issued_certificates_have_a_file",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Certificate {self.number}"
+
+    def get_absolute_url(self):
+        return reverse("certificates:detail", kwargs={"pk": self.pk})
+
+    def get_verification_path(self) -> str:
+        return reverse("certificates:verify", kwargs={"code": self.verification_code})
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == CertificateStatus.PENDING
+
+    @property
+    def is_issued(self) -> bool:
+        return self.status == CertificateStatus.ISSUED
+
+
+class CertificateEventKind(models.TextChoices):
+    CLAIMED = "claimed", "Claimed"
+    ISSUED = "issued", "Issued"
+    EMAILED = "emailed", "E-mailed"
+    REQUEUED = "requeued", "Re-queued"
+    REVOKED = "revoked", "Revoked"
+    REISSUED = "reissued", "Re-issued"
+
+
+class CertificateEvent(models.Model):
+    """The audit trail of a certificate: who did what, when and why."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=20, choices=CertificateEventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.certificate} {self.kind} at {self.at:%Y-%m-%d %H:%M}"

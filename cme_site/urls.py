@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("", include("quizzes.urls")),
+    path("", include("certificates.urls")),
     path("", include("courses.urls")),
 ]
 

@@ -302,7 +302,9 @@ class ModuleCredit(models.Model):
             "credit_type_code": self.credit_type.code,
             "credit_type_name": self.credit_type.name,
             "max_credits": str(self.max_credits),
+            "credit_name_italic": self.credit_type.italic_name,
             "designation_statement": self.designation_statement(provider),
+            "designation_statement_html": str(self.designation_statement_html(provider)),
             "release_date": module.release_date.isoformat() if module.release_date else None,
             "expiration_date": (
                 module.expiration_date.isoformat() if module.expiration_date else None
@@ -329,9 +331,9 @@ class ModuleCredit(models.Model):
         )
 
 
-def format_credits(amount: Decimal) -> str:
+def format_credits(amount: Decimal | str) -> str:
     """0.25 → "0.25", 1.00 → "1", 1.50 → "1.5": how credit amounts read in statements."""
-    text = f"{amount:.2f}".rstrip("0").rstrip(".")
+    text = f"{Decimal(amount):.2f}".rstrip("0").rstrip(".")
     return text or "0"
 
 

@@ -2,6 +2,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 
+from certificates.queries import CREDIT_CLAIMED, claimed_module_ids
 from courses.disclosures import disclosure_summary, record_disclosures_shown
 from courses.queries import CATALOG_PAGE_SIZE, catalog_modules, catalog_topics, module_page_queryset
 from quizzes.queries import standing_on, standings_by_module
@@ -15,8 +16,11 @@ def catalog(request):
     if request.user.is_authenticated:
         post_tests = [m.post_test for m in page if hasattr(m, "post_test")]
         standings = standings_by_module(request.user, post_tests)
+        claimed = claimed_module_ids(request.user, [m.pk for m in page])
         for module in page:
-            if module.pk in standings:
+            if module.pk in claimed:
+                module.learner_status = CREDIT_CLAIMED
+            elif module.pk in standings:
                 module.learner_status = standings[module.pk].status
     return render(
         request,
@@ -53,6 +57,8 @@ def module_detail(request, slug):
             "is_preview": is_preview,
             "post_test": post_test,
             "standing": standing_on(request.user, post_test) if post_test else None,
+            "has_claimed": request.user.is_authenticated
+            and bool(claimed_module_ids(request.user, [module.pk])),
             "is_expired": module.is_expired(),
             "disclosure_summary": disclosure_summary(module.faculty.all()),
         },

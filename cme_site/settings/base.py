@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "bootstrap",
     "django_htmx",
     "django_countries",
+    "django_ratelimit",
     "accounts",
     "courses",
     "quizzes",
@@ -129,6 +130,20 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Cache ------------------------------------------------------------------------
+
+# Shared by all web processes: rate-limit counters live here.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env.str("CACHE_URL", default="redis://127.0.0.1:6379/1"),
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+}
+# django-ratelimit only lists django-redis as supported; Django's own RedisCache has the
+# atomic increment it needs.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+
 # Internationalisation ---------------------------------------------------------
 
 LANGUAGE_CODE = "en-us"
@@ -186,3 +201,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Periodic tasks (Celery beat) -------------------------------------------------
+
+CELERY_BEAT_SCHEDULE = {
+    # Certificates whose task never reached the broker (it was down) are queued again.
+    "requeue-pending-certificates": {
+        "task": "certificates.tasks.requeue_pending_certificates",
+        "schedule": 60.0,
+    },
+}
+# Fail fast when the broker is down: the claim is saved, and the re-queue catches up.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}

@@ -1,3 +1,5 @@
+import datetime
+
 from django import template
 
 from courses.models import format_credits
@@ -16,3 +18,14 @@ def markdown(text: str):
 def credits(amount) -> str:
     """Format a credit amount as statements print it: 0.25, 1, 1.5."""
     return format_credits(amount)
+
+
+@register.filter
+def as_date(value):
+    """An ISO date string (as stored in certificate snapshots) as a date, for |date."""
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value

@@ -1,0 +1,127 @@
+from decimal import Decimal
+
+from django import forms
+
+from certificates.claims import ATTESTATION, CREDIT_STEP
+from certificates.models import Likert, Quality
+
+
+class EvaluationForm(forms.Form):
+    """The activity evaluation: one Likert rating per learning objective, then the questions
+    accreditors review."""
+
+    free_of_commercial_bias = forms.TypedChoiceField(
+        label="Was the content free of commercial bias?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    bias_comment = forms.CharField(
+        label="If not, where did you see commercial bias?",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    relevance = forms.TypedChoiceField(
+        label="The content is relevant to my practice.",
+        choices=Likert.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    overall_quality = forms.TypedChoiceField(
+        label="Overall quality of the activity",
+        choices=Quality.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    commitment_to_change = forms.CharField(
+        label="What will you change in your practice as a result of this activity? (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, objectives, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.objectives = list(objectives)
+        for objective in self.objectives:
+            self.fields[f"objective-{objective.pk}"] = forms.TypedChoiceField(
+                label=objective.text,
+                choices=Likert.choices,
+                coerce=int,
+                widget=forms.RadioSelect,
+                error_messages={"required": "Rate this objective."},
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("free_of_commercial_bias") is False
+            and not cleaned.get("bias_comment", "").strip()
+        ):
+            self.add_error("bias_comment", "Tell us where you saw commercial bias.")
+        return cleaned
+
+    def objective_fields(self):
+        return [self[f"objective-{o.pk}"] for o in self.objectives]
+
+    def objective_ratings(self) -> dict[int, int]:
+        return {o.pk: self.cleaned_data[f"objective-{o.pk}"] for o in self.objectives}
+
+
+class ClaimForm(forms.Form):
+    credit_type = forms.ChoiceField(label="Credit", widget=forms.RadioSelect)
+    amount = forms.DecimalField(
+        label="Credit claimed",
+        min_value=CREDIT_STEP,
+        decimal_places=2,
+        max_digits=5,
+        widget=forms.NumberInput(attrs={"step": str(CREDIT_STEP), "min": str(CREDIT_STEP)}),
+        help_text="In steps of 0.25, up to the maximum for this activity.",
+    )
+    attested = forms.BooleanField(
+        label=ATTESTATION,
+        error_messages={"required": "Tick the attestation to claim credit."},
+    )
+
+    def __init__(self, *args, options, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.options = {str(o.offering.credit_type_id): o for o in options}
+        self.fields["credit_type"].choices = [
+            (key, f"{o.label} (maximum {o.offering.max_credits.normalize():f})")
+            for key, o in self.options.items()
+        ]
+        if len(options) == 1:
+            only = options[0]
+            self.fields["credit_type"].initial = str(only.offering.credit_type_id)
+            self.fields["amount"].initial = only.offering.max_credits
+        maximum = max((o.offering.max_credits for o in options), default=Decimal("0"))
+        self.fields["amount"].widget.attrs["max"] = str(maximum)
+
+    def chosen_option(self):
+        return self.options[self.cleaned_data["credit_type"]]
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="Kept in the certificate's audit trail with your name and the time.",
+        error_messages={"required": "Give a reason: it is kept with the decision."},
+    )
+
+
+class DateRangeForm(forms.Form):
+    start = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and start > end:
+            raise forms.ValidationError("The start date is after the end date.")
+        return cleaned

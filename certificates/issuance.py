@@ -1,0 +1,198 @@
+"""Issuing, re-issuing and revoking certificates.
+
+Issuing is idempotent: the certificate row is locked while its PDF is rendered and stored,
+and a certificate already issued is left alone, so a retry, a duplicate delivery or two
+workers yield one file, one number and one e-mail. The PDF is rendered once, at issue, and
+never again: a later profile or module edit cannot change an issued certificate.
+"""
+
+import datetime
+import logging
+
+import segno
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+
+from accounts.models import User
+from certificates.claims import create_certificate, schedule_issuance
+from certificates.exceptions import CertificateActionRefused
+from certificates.models import (
+    Certificate,
+    CertificateEvent,
+    CertificateEventKind,
+    CertificateStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+# A certificate still pending this long after it was last queued is queued again.
+REQUEUE_AFTER = datetime.timedelta(minutes=3)
+
+
+def enqueue_issuance(certificate_id: int) -> bool:
+    """Send the certificate task to the broker. If the broker is unreachable the claim
+    stands, the certificate stays pending and the periodic re-queue picks it up."""
+    from certificates.tasks import issue_certificate
+
+    try:
+        issue_certificate.delay(certificate_id)
+    except (BrokerError, OSError) as exc:
+        logger.warning("certificate %s not queued, broker unavailable: %s", certificate_id, exc)
+        return False
+    Certificate.objects.filter(pk=certificate_id).update(last_queued_at=timezone.now())
+    return True
+
+
+def verification_url(certificate: Certificate) -> str:
+    return settings.SITE_URL.rstrip("/") + certificate.get_verification_path()
+
+
+def render_certificate_html(certificate: Certificate) -> str:
+    url = verification_url(certificate)
+    return render_to_string(
+        "certificates/pdf/certificate.html",
+        {
+            "certificate": certificate,
+            "printed": certificate.printed,
+            "verification_url": url,
+            "qr_svg": segno.make(url, error="m").svg_inline(scale=3, dark="#000"),
+        },
+    )
+
+
+def render_certificate_pdf(html: str) -> bytes:
+    """A tagged PDF/UA-1 document: its title and language come from the HTML's <title> and
+    lang attribute, and its text stays text, so screen readers can read it."""
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+        pdf_variant="pdf/ua-1", custom_metadata=True
+    )
+
+
+def render_and_store(certificate_id: int) -> Certificate:
+    """Render and store the PDF of a pending certificate and mark it issued."""
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
+        if certificate.status != CertificateStatus.PENDING:
+            return certificate
+        html = render_certificate_html(certificate)
+        pdf = render_certificate_pdf(html)
+        name = f"{certificate.number}.pdf"
+        if certificate.pdf.storage.exists(f"certificates/{name}"):
+            certificate.pdf.storage.delete(f"certificates/{name}")  # a killed earlier run
+        certificate.pdf.save(name, ContentFile(pdf), save=False)
+        certificate.status = CertificateStatus.ISSUED
+        certificate.issued_at = timezone.now()
+        certificate.save(update_fields=["pdf", "status", "issued_at"])
+        CertificateEvent.objects.create(certificate=certificate, kind=CertificateEventKind.ISSUED)
+    return certificate
+
+
+def email_certificate(certificate_id: int) -> Certificate:
+    """E-mail the issued certificate to the learner, once."""
+    with transaction.atomic():
+        certificate = (
+            Certificate.objects.select_for_update()
+            .select_related("claim__learner")
+            .get(pk=certificate_id)
+        )
+        if certificate.emailed_at is not None or certificate.status != CertificateStatus.ISSUED:
+            return certificate
+        printed = certificate.printed
+        message = EmailMessage(
+            subject=f"Your CME certificate: {printed['activity_title']}",
+            body=render_to_string(
+                "certificates/email/certificate_issued.txt",
+                {
+                    "certificate": certificate,
+                    "printed": printed,
+                    "verification_url": verification_url(certificate),
+                },
+            ),
+            to=[certificate.claim.learner.email],
+        )
+        with certificate.pdf.open("rb") as pdf:
+            message.attach(f"{certificate.number}.pdf", pdf.read(), "application/pdf")
+        message.send()
+        certificate.emailed_at = timezone.now()
+        certificate.save(update_fields=["emailed_at"])
+        CertificateEvent.objects.create(certificate=certificate, kind=CertificateEventKind.EMAILED)
+    return certificate
+
+
+def issue_certificate(certificate_id: int) -> Certificate:
+    render_and_store(certificate_id)
+    return email_certificate(certificate_id)
+
+
+def requeue_stale_certificates(*, now: datetime.datetime | None = None) -> int:
+    """Queue again every certificate that has stayed pending longer than REQUEUE_AFTER
+    since it was last queued (or never was, because the broker was down)."""
+    cutoff = (now or timezone.now()) - REQUEUE_AFTER
+    stale = Certificate.objects.filter(status=CertificateStatus.PENDING, created_at__lt=cutoff)
+    stale = stale.exclude(last_queued_at__gte=cutoff)
+    count = 0
+    for certificate_id in stale.values_list("pk", flat=True):
+        if enqueue_issuance(certificate_id):
+            CertificateEvent.objects.create(
+                certificate_id=certificate_id, kind=CertificateEventKind.REQUEUED
+            )
+            count += 1
+    return count
+
+
+@transaction.atomic
+def revoke_certificate(certificate: Certificate, *, by: User, reason: str) -> Certificate:
+    reason = reason.strip()
+    if not reason:
+        raise CertificateActionRefused("Give a reason: it is kept with the revocation.")
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if certificate.status != CertificateStatus.ISSUED:
+        raise CertificateActionRefused(
+            f"Only a valid certificate can be revoked; this one is "
+            f"{certificate.get_status_display().lower()}."
+        )
+    certificate.status = CertificateStatus.REVOKED
+    certificate.save(update_fields=["status"])
+    CertificateEvent.objects.create(
+        certificate=certificate, kind=CertificateEventKind.REVOKED, actor=by, reason=reason
+    )
+    return certificate
+
+
+@transaction.atomic
+def reissue_certificate(certificate: Certificate, *, by: User, reason: str) -> Certificate:
+    """Issue a corrected certificate (e.g. after a legal-name correction) with a new number;
+    the old one is marked superseded and stays verifiable as such."""
+    reason = reason.strip()
+    if not reason:
+        raise CertificateActionRefused("Give a reason: it is kept with the re-issue.")
+    old = (
+        Certificate.objects.select_for_update()
+        .select_related("claim__learner")
+        .get(pk=certificate.pk)
+    )
+    if old.status != CertificateStatus.ISSUED:
+        raise CertificateActionRefused(
+            f"Only a valid certificate can be re-issued; this one is "
+            f"{old.get_status_display().lower()}."
+        )
+    old.status = CertificateStatus.SUPERSEDED
+    old.save(update_fields=["status"])
+    new = create_certificate(old.claim, learner=old.claim.learner)
+    old.superseded_by = new
+    old.save(update_fields=["superseded_by"])
+    CertificateEvent.objects.create(
+        certificate=old, kind=CertificateEventKind.REISSUED, actor=by, reason=reason
+    )
+    CertificateEvent.objects.create(
+        certificate=new, kind=CertificateEventKind.CLAIMED, actor=by, reason=reason
+    )
+    schedule_issuance(new)
+    return new

@@ -1,0 +1,31 @@
+"""Celery tasks: thin wrappers that take IDs and call the issuance functions."""
+
+import smtplib
+
+from celery import shared_task
+from django.db import OperationalError as DatabaseOperationalError
+
+from certificates import issuance
+
+TRANSIENT_ERRORS = (DatabaseOperationalError, smtplib.SMTPException, ConnectionError, TimeoutError)
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=8,
+)
+def issue_certificate(certificate_id: int) -> str:
+    """Render, store and e-mail one certificate; harmless to run twice."""
+    certificate = issuance.issue_certificate(certificate_id)
+    return certificate.status
+
+
+@shared_task
+def requeue_pending_certificates() -> int:
+    """Queue again the certificates that have stayed pending (run by Celery beat)."""
+    return issuance.requeue_stale_certificates()

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from certificates import views
+
+app_name = "certificates"
+
+urlpatterns = [
+    path("modules/<slug:slug>/evaluation/", views.evaluate, name="evaluate"),
+    path("modules/<slug:slug>/claim/", views.claim, name="claim"),
+    path("certificates/<int:pk>/", views.detail, name="detail"),
+    path("certificates/<int:pk>/download/", views.download, name="download"),
+    path("certificates/<int:pk>/revoke/", views.revoke, name="revoke"),
+    path("certificates/<int:pk>/reissue/", views.reissue, name="reissue"),
+    path("transcript/", views.transcript_page, name="transcript"),
+    path("verify/<str:code>/", views.verify, name="verify"),
+]

@@ -1,0 +1,212 @@
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from certificates.claims import claim_credit, credit_options
+from certificates.evaluations import has_evaluated, has_passed, submit_evaluation
+from certificates.exceptions import CreditError
+from certificates.forms import ClaimForm, DateRangeForm, EvaluationForm, ReasonForm
+from certificates.issuance import reissue_certificate, render_certificate_pdf, revoke_certificate
+from certificates.models import Certificate, CertificateStatus, CreditClaim
+from certificates.queries import credit_label, transcript
+from cme_site.ratelimits import limit_rate
+from courses.models import Module
+
+
+def published_module(slug) -> Module:
+    return get_object_or_404(Module.objects.published(), slug=slug)
+
+
+@login_required
+def evaluate(request, slug):
+    module = published_module(slug)
+    if not has_passed(request.user, module):
+        messages.error(
+            request, "You can evaluate this activity once you have passed its post-test."
+        )
+        return redirect(module)
+    if has_evaluated(request.user, module):  # the next step: claim (or see the certificate)
+        return redirect("certificates:claim", slug=module.slug)
+    form = EvaluationForm(request.POST or None, objectives=module.objectives.all())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            submit_evaluation(
+                request.user,
+                module=module,
+                objective_ratings=form.objective_ratings(),
+                free_of_commercial_bias=data["free_of_commercial_bias"],
+                bias_comment=data["bias_comment"],
+                relevance=data["relevance"],
+                overall_quality=data["overall_quality"],
+                commitment_to_change=data["commitment_to_change"],
+            )
+        except CreditError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "Thank you for your evaluation.")
+            return redirect("certificates:claim", slug=module.slug)
+    return render(request, "certificates/evaluation_form.html", {"module": module, "form": form})
+
+
+@login_required
+def claim(request, slug):
+    module = published_module(slug)
+    existing = CreditClaim.objects.filter(learner=request.user, module=module).first()
+    if existing is not None:
+        certificate = existing.certificates.exclude(status=CertificateStatus.SUPERSEDED).first()
+        return redirect(certificate)
+    if not has_passed(request.user, module):
+        messages.error(request, "Pass the post-test before you claim credit.")
+        return redirect(module)
+    if not has_evaluated(request.user, module):
+        return redirect("certificates:evaluate", slug=module.slug)
+    options = credit_options(request.user, module)
+    form = ClaimForm(request.POST or None, options=options)
+    if request.method == "POST" and form.is_valid():
+        option = form.chosen_option()
+        try:
+            new_claim = claim_credit(
+                request.user,
+                module=module,
+                credit_type=option.offering.credit_type,
+                amount=form.cleaned_data["amount"],
+                attested=form.cleaned_data["attested"],
+            )
+        except CreditError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            return redirect(new_claim.certificates.get())
+    return render(
+        request,
+        "certificates/creditclaim_form.html",
+        {"module": module, "form": form, "options": options},
+    )
+
+
+def visible_certificate(request, pk) -> Certificate:
+    """The learner's own certificate, or any for CME administrators; otherwise 404."""
+    certificates = Certificate.objects.select_related("claim__learner")
+    if not request.user.has_perm("certificates.view_certificate"):
+        certificates = certificates.filter(claim__learner=request.user)
+    return get_object_or_404(certificates, pk=pk)
+
+
+@login_required
+def detail(request, pk):
+    certificate = visible_certificate(request, pk)
+    template = "certificates/certificate_detail.html"
+    if request.htmx:
+        template = "certificates/certificate_status.html"
+    return render(
+        request,
+        template,
+        {
+            "certificate": certificate,
+            "printed": certificate.printed,
+            "events": certificate.events.select_related("actor"),
+            "can_revoke": request.user.has_perm("certificates.revoke_certificate"),
+        },
+    )
+
+
+@login_required
+def download(request, pk):
+    certificate = visible_certificate(request, pk)
+    if not certificate.pdf:
+        raise Http404("This certificate is still being prepared.")
+    return FileResponse(
+        certificate.pdf.open("rb"),
+        as_attachment=True,
+        filename=f"{certificate.number}.pdf",
+        content_type="application/pdf",
+    )
+
+
+@limit_rate(group="verify-certificate", rate="30/m")
+def verify(request, code):
+    """Public verification: only what the certificate itself states, and its status."""
+    certificate = get_object_or_404(
+        Certificate.objects.select_related("superseded_by"), verification_code=code
+    )
+    return render(
+        request,
+        "certificates/certificate_verify.html",
+        {"certificate": certificate, "printed": certificate.printed},
+    )
+
+
+@permission_required("certificates.revoke_certificate", raise_exception=True)
+def revoke(request, pk):
+    return certificate_action(request, pk, revoke_certificate, "revoked")
+
+
+@permission_required("certificates.reissue_certificate", raise_exception=True)
+def reissue(request, pk):
+    return certificate_action(request, pk, reissue_certificate, "re-issued")
+
+
+def certificate_action(request, pk, action, done):
+    certificate = get_object_or_404(Certificate, pk=pk)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = action(certificate, by=request.user, reason=form.cleaned_data["reason"])
+        except CreditError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, f"Certificate {certificate.number} {done}.")
+            return redirect(result)
+    return render(
+        request,
+        "certificates/certificate_action.html",
+        {"certificate": certificate, "form": form, "action": done},
+    )
+
+
+@login_required
+def transcript_page(request):
+    form = DateRangeForm(request.GET or None)
+    start = end = None
+    if form.is_bound and form.is_valid():
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    data = transcript(request.user, start=start, end=end)
+    export = request.GET.get("format")
+    if export == "csv":
+        return transcript_csv(request.user, data)
+    if export == "pdf":
+        html = render_to_string(
+            "certificates/pdf/transcript.html",
+            {"transcript": data, "learner": request.user, "today": timezone.localdate()},
+        )
+        response = HttpResponse(render_certificate_pdf(html), content_type="application/pdf")
+        response["Content-Disposition"] = 'attachment; filename="cme-transcript.pdf"'
+        return response
+    return render(request, "certificates/transcript.html", {"form": form, "transcript": data})
+
+
+def transcript_csv(learner, data) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="cme-transcript.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        ["Completed on", "Activity", "Credit type", "Credit", "Certificate number", "Status"]
+    )
+    for year in data.years:
+        for certificate in year.certificates:
+            writer.writerow(
+                [
+                    certificate.claim.completed_on.isoformat(),
+                    certificate.printed["activity_title"],
+                    credit_label(certificate),
+                    f"{certificate.claim.amount:.2f}",
+                    certificate.number,
+                    certificate.get_status_display(),
+                ]
+            )
+    return response
