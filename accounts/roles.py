@@ -64,14 +64,19 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 def sync_roles(apps) -> None:
     """Create the role groups and give each exactly the permissions listed above.
 
-    Takes the migration's `apps` registry so it runs against historical models.
+    Takes a migration's `apps` registry (historical models) or `django.apps.apps`.
     """
     from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        # A migration's historical app configs have no models module, which
+        # create_permissions takes to mean "no models"; lend them one for the call.
+        historical = getattr(app_config, "models_module", None) is None
+        if historical:
+            app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        if historical:
+            app_config.models_module = None
 
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")

@@ -74,11 +74,11 @@ def test_the_catalog_is_paginated_ten_to_a_page_and_keeps_the_search(client):
     assert len(titles(third)) == 3
 
 
-@pytest.mark.parametrize("page", ["999", "abc", "-1"])
-def test_a_page_number_out_of_range_or_malformed_shows_a_valid_page(client, page):
+@pytest.mark.parametrize("page_number", ["999", "abc", "-1"])
+def test_a_page_number_out_of_range_or_malformed_shows_a_valid_page(client, page_number):
     ModuleFactory()
 
-    response = client.get(reverse("courses:catalog"), {"page": page})
+    response = client.get(reverse("courses:catalog"), {"page": page_number})
 
     assert response.status_code == 200
     assert len(titles(response)) == 1
