@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 from cme_site.celery import app as celery_app
@@ -7,14 +9,39 @@ from tests.factories import UserFactory
 DEAD_BROKER_URL = "redis://127.0.0.1:1/0"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_task_queue():
+    """Send this run's tasks to a queue of its own, so that concurrent test runs on the
+    machine (and a developer's bin/run) never take each other's tasks; purge it at the end."""
+    queue = f"cme-test-{os.getpid()}"
+    celery_app.conf.task_default_queue = queue
+    yield queue
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.default_channel.queue_purge(queue)
+    except Exception:
+        pass
+
+
+def _forget_broker_connections():
+    """Celery keeps a pool of broker connections made from the URL it had first."""
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+        celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def dead_broker():
-    """Point new broker connections of the Celery app at a port where nothing listens."""
+    """Make the Celery app's broker unreachable (a loopback port where nothing listens),
+    then restore it."""
     conf = celery_app.conf
     original = conf.broker_url, conf.broker_write_url, conf.broker_read_url
+    _forget_broker_connections()
     conf.broker_url = conf.broker_write_url = conf.broker_read_url = DEAD_BROKER_URL
     yield
     conf.broker_url, conf.broker_write_url, conf.broker_read_url = original
+    _forget_broker_connections()
 
 
 @pytest.fixture

@@ -1,0 +1,220 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import Designation
+from certificates.claims import claim_credit
+from certificates.exceptions import AlreadyDone, InvalidAmount, NotEligible
+from certificates.models import (
+    Certificate,
+    CertificateKind,
+    CertificateStatus,
+    CreditClaim,
+)
+from tests.certificates.conftest import claim, evaluate, pass_post_test
+from tests.factories import ModuleCreditFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_claim_needs_a_completed_evaluation(passed_learner, module):
+    with pytest.raises(NotEligible) as excinfo:
+        claim(passed_learner, module)
+
+    assert str(excinfo.value) == "Please evaluate the activity before you claim credit."
+    assert not CreditClaim.objects.exists()
+
+
+def test_a_claim_needs_a_passed_post_test(learner, module):
+    with pytest.raises(NotEligible, match="Pass the post-test before you claim credit"):
+        claim(learner, module)
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("0.3", "Credit is claimed in steps of 0.25 (0.25, 0.5, 0.75, 1 …)."),
+        ("0.10", "Credit is claimed in steps of 0.25 (0.25, 0.5, 0.75, 1 …)."),
+        ("0.50", "This activity is designated for at most 0.25 credit."),
+        ("0", "Claim more than zero credit."),
+        ("-0.25", "Claim more than zero credit."),
+        ("abc", "Enter the credit as a number, e.g. 0.25."),
+    ],
+)
+def test_amounts_off_the_grid_or_over_the_maximum_are_refused(
+    evaluated_learner, module, amount, message
+):
+    with pytest.raises(InvalidAmount) as excinfo:
+        claim(evaluated_learner, module, amount=amount)
+
+    assert str(excinfo.value) == message
+    assert not CreditClaim.objects.exists()
+
+
+def test_any_quarter_step_up_to_the_maximum_is_accepted(evaluated_learner, module):
+    offering = module.credits.get()
+    offering.max_credits = Decimal("1.50")
+    offering.save()
+
+    new_claim = claim(evaluated_learner, module, amount="1.25")
+
+    assert new_claim.amount == Decimal("1.25")
+
+
+def test_a_second_claim_for_the_same_credit_type_is_refused(evaluated_learner, module):
+    claim(evaluated_learner, module)
+
+    with pytest.raises(AlreadyDone, match="You have already claimed this credit"):
+        claim(evaluated_learner, module)
+
+    assert CreditClaim.objects.count() == 1
+    assert Certificate.objects.count() == 1
+
+
+def test_the_attestation_is_required(evaluated_learner, module):
+    with pytest.raises(NotEligible, match="Tick the attestation"):
+        claim_credit(
+            evaluated_learner,
+            module=module,
+            credit_type=module.credits.get().credit_type,
+            amount="0.25",
+            attested=False,
+        )
+
+
+def test_a_claim_copies_what_the_certificate_prints_at_that_moment(evaluated_learner, module):
+    profile = evaluated_learner.profile
+    profile.certificate_name = "Maria L. Gómez"
+    profile.designation = Designation.DO
+    profile.save()
+
+    new_claim = claim(evaluated_learner, module)
+    module.title = "Renamed later"
+    module.save()
+
+    certificate = new_claim.certificates.get()
+    assert new_claim.kind == CertificateKind.CREDIT
+    assert new_claim.snapshot["activity_title"] != "Renamed later"
+    assert certificate.printed["learner_name"] == "Maria L. Gómez"
+    assert certificate.printed["learner_designation"] == "DO"
+    assert certificate.printed["amount"] == "0.25"
+    assert certificate.printed["credit_type_name"] == "AMA PRA Category 1 Credit™"
+    assert certificate.status == CertificateStatus.PENDING
+    assert certificate.number.startswith(f"CME-{timezone.localdate():%Y}-")
+
+
+def test_the_completion_date_is_the_day_the_learner_passed_in_their_time_zone(learner, module):
+    learner.profile.time_zone = "Pacific/Auckland"
+    learner.profile.save()
+    attempt = pass_post_test(learner, module.post_test)
+    # 23:30 UTC on 1 March is already 2 March in Auckland.
+    attempt.graded_at = datetime.datetime(2026, 3, 1, 23, 30, tzinfo=datetime.UTC)
+    attempt.save()
+    evaluate(learner, module)
+
+    assert claim(learner, module).completed_on == datetime.date(2026, 3, 2)
+
+
+def test_a_nurse_practitioner_gets_a_certificate_of_participation(module):
+    nurse = UserFactory(profile__designation=Designation.NP)
+    pass_post_test(nurse, module.post_test)
+    evaluate(nurse, module)
+
+    new_claim = claim(nurse, module)
+
+    assert new_claim.kind == CertificateKind.PARTICIPATION
+    assert new_claim.certificates.get().printed["kind"] == "participation"
+
+
+def test_a_learner_without_a_designation_is_asked_to_complete_the_profile(module):
+    learner = UserFactory(profile__designation="")
+    pass_post_test(learner, module.post_test)
+    evaluate(learner, module)
+
+    with pytest.raises(NotEligible, match="Add your professional designation"):
+        claim(learner, module)
+
+
+def test_credit_cannot_be_claimed_after_the_module_expired(evaluated_learner, module):
+    module.release_date = timezone.localdate() - datetime.timedelta(days=400)
+    module.expiration_date = timezone.localdate() - datetime.timedelta(days=1)
+    module.save()
+
+    with pytest.raises(NotEligible, match="credit can no longer be claimed"):
+        claim(evaluated_learner, module)
+
+
+def test_a_credit_type_the_module_does_not_offer_is_refused(evaluated_learner, module):
+    from courses.models import CreditType
+
+    nursing = CreditType.objects.create(
+        code="ancc",
+        name="ANCC contact hour",
+        name_plural="ANCC contact hours",
+        designation_template="{provider} designates {amount} {credit}.",
+        for_designations=["RN"],
+    )
+
+    with pytest.raises(NotEligible, match="not offered to your profession"):
+        claim_credit(
+            evaluated_learner, module=module, credit_type=nursing, amount="0.25", attested=True
+        )
+
+
+def test_the_certificate_task_is_queued_only_after_commit_with_the_id_only(
+    evaluated_learner, module, django_capture_on_commit_callbacks, monkeypatch
+):
+    sent = []
+    monkeypatch.setattr(
+        "certificates.tasks.issue_certificate.delay", lambda *args, **kw: sent.append((args, kw))
+    )
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        new_claim = claim(evaluated_learner, module)
+        assert sent == []
+
+    assert len(callbacks) == 1
+    for callback in callbacks:
+        callback()
+    certificate = new_claim.certificates.get()
+    assert sent == [((certificate.pk,), {})]
+    certificate.refresh_from_db()
+    assert certificate.last_queued_at is not None
+
+
+def test_a_claim_stands_when_the_broker_is_down(
+    evaluated_learner, module, django_capture_on_commit_callbacks, dead_broker
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        new_claim = claim(evaluated_learner, module)
+
+    certificate = new_claim.certificates.get()
+    assert certificate.status == CertificateStatus.PENDING
+    assert certificate.last_queued_at is None
+
+
+def test_two_credit_types_can_each_be_claimed_once(evaluated_learner, module):
+    from courses.models import CreditType
+
+    second = CreditType.objects.create(
+        code="moc",
+        name="ABIM MOC point",
+        name_plural="ABIM MOC points",
+        designation_template="{provider} awards up to {amount} {credit}.",
+        for_designations=["MD", "DO"],
+        position=5,
+    )
+    ModuleCreditFactory(module=module, credit_type=second, max_credits=Decimal("0.25"))
+
+    claim_credit(evaluated_learner, module=module, credit_type=second, amount="0.25", attested=True)
+    claim_credit(
+        evaluated_learner,
+        module=module,
+        credit_type=module.credits.get(credit_type__code="ama-pra-category-1").credit_type,
+        amount="0.25",
+        attested=True,
+    )
+
+    assert CreditClaim.objects.filter(learner=evaluated_learner).count() == 2
