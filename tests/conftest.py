@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from kombu import pools as kombu_pools
 
 from cme_site.celery import app as celery_app
 from tests.factories import UserFactory
@@ -24,10 +25,10 @@ def _own_task_queue():
 
 
 def _forget_broker_connections():
-    """Celery keeps a pool of broker connections made from the URL it had first."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-        celery_app._pool = None
+    """Celery keeps pools of broker connections (in kombu's registry) made from the URL it
+    had first; drop them so the next task is sent with the URL as it is now."""
+    kombu_pools.reset()
+    celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
 
