@@ -1,10 +1,18 @@
+import contextlib
+import dataclasses
 import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from kombu import pools as kombu_pools
 
 from cme_site.celery import app as celery_app
 from tests.factories import UserFactory
+
+REPO = Path(__file__).resolve().parent.parent
 
 # A loopback port where nothing listens: a broker that is down.
 DEAD_BROKER_URL = "redis://127.0.0.1:1/0"
@@ -32,17 +40,114 @@ def _forget_broker_connections():
     celery_app.amqp._producer_pool = None
 
 
-@pytest.fixture
-def dead_broker():
-    """Make the Celery app's broker unreachable (a loopback port where nothing listens),
-    then restore it."""
+@contextlib.contextmanager
+def broker_unreachable():
+    """Within the block, the Celery app's broker is unreachable (a loopback port where
+    nothing listens), as when Redis is down; afterwards it is back."""
     conf = celery_app.conf
     original = conf.broker_url, conf.broker_write_url, conf.broker_read_url
     _forget_broker_connections()
     conf.broker_url = conf.broker_write_url = conf.broker_read_url = DEAD_BROKER_URL
-    yield
-    conf.broker_url, conf.broker_write_url, conf.broker_read_url = original
-    _forget_broker_connections()
+    try:
+        yield
+    finally:
+        conf.broker_url, conf.broker_write_url, conf.broker_read_url = original
+        _forget_broker_connections()
+
+
+@pytest.fixture
+def dead_broker():
+    with broker_unreachable():
+        yield
+
+
+@dataclasses.dataclass
+class WorkerProcess:
+    """A real Celery worker process consuming this test run's queue."""
+
+    process: subprocess.Popen
+    node_name: str
+    queue: str
+    mail_dir: Path
+
+    def sent_emails(self) -> list[str]:
+        messages = []
+        for path in sorted(self.mail_dir.glob("*.log")):
+            messages += [m for m in path.read_text().split("-" * 79) if "Subject:" in m]
+        return messages
+
+    def wait_until_idle(self, timeout: float = 30) -> None:
+        """Wait until the queue is empty and the worker runs no task (bounded)."""
+        deadline = time.monotonic() + timeout
+        inspector = celery_app.control.inspect([self.node_name], timeout=1)
+        while time.monotonic() < deadline:
+            with celery_app.connection_for_write() as conn:
+                waiting = conn.default_channel.client.llen(self.queue)
+            active = (inspector.active() or {}).get(self.node_name)
+            reserved = (inspector.reserved() or {}).get(self.node_name)
+            if waiting == 0 and active == [] and reserved == []:
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"the worker was still busy after {timeout} s")
+
+
+def wait_for(condition, *, timeout: float = 30, interval: float = 0.2, what: str = "condition"):
+    """Poll `condition` until it returns something truthy (bounded in time)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker, _own_task_queue, tmp_path_factory):
+    """Start `celery worker` as a separate process against the test database, consuming this
+    run's queue, and stop it at the end of the session. Tests using it need committed data:
+    mark them `django_db(transaction=True)`."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    database_url = (
+        f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    mail_dir = tmp_path_factory.mktemp("worker-mail")
+    node_name = f"cme-test-{os.getpid()}@localhost"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cme_site.settings.test",
+        "DATABASE_URL": database_url,
+        "EMAIL_URL": f"filemail:///{mail_dir}",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "cme_site", "worker", "--queues", _own_task_queue,
+         "--hostname", node_name, "--concurrency", "2", "--loglevel", "WARNING",
+         "--without-gossip", "--without-mingle"],
+        cwd=REPO,
+        env=env,
+    )  # fmt: skip
+    try:
+        wait_for(
+            lambda: (
+                process.poll() is not None
+                or celery_app.control.ping(destination=[node_name], timeout=0.5)
+            ),
+            timeout=60,
+            what="the Celery worker to answer",
+        )
+        if process.poll() is not None:
+            raise RuntimeError(f"the Celery worker exited with status {process.returncode}")
+        yield WorkerProcess(process, node_name, _own_task_queue, mail_dir)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
 
 
 @pytest.fixture
