@@ -57,6 +57,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "quizzes.view_participation",
         "quizzes.view_attempt",
         "quizzes.view_attemptgrant",
+        "certificates.view_certificate",
+        "certificates.revoke_certificate",
+        "certificates.reissue_certificate",
+        "certificates.view_creditclaim",
+        "certificates.view_evaluation",
+        "certificates.view_certificateevent",
     ],
 }
 

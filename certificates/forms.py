@@ -73,7 +73,6 @@ class ClaimForm(forms.Form):
     credit_type = forms.ChoiceField(label="Credit", widget=forms.RadioSelect)
     amount = forms.DecimalField(
         label="Credit claimed",
-        min_value=CREDIT_STEP,
         decimal_places=2,
         max_digits=5,
         widget=forms.NumberInput(attrs={"step": str(CREDIT_STEP), "min": str(CREDIT_STEP)}),

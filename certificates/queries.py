@@ -1,7 +1,6 @@
 """Reads for the learner's certificates and transcript."""
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -38,7 +37,7 @@ def learner_certificates(learner: User) -> QuerySet[Certificate]:
 class TranscriptYear:
     year: int
     certificates: list = field(default_factory=list)
-    totals: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    totals: dict[str, Decimal] = field(default_factory=dict)
 
 
 @dataclass
@@ -60,18 +59,18 @@ def transcript(
     if end:
         certificates = certificates.filter(claim__completed_on__lte=end)
     years: dict[int, TranscriptYear] = {}
-    totals: dict[str, Decimal] = defaultdict(Decimal)
+    totals: dict[str, Decimal] = {}
     for certificate in certificates:
         claim = certificate.claim
         entry = years.setdefault(claim.completed_on.year, TranscriptYear(claim.completed_on.year))
         entry.certificates.append(certificate)
         if certificate.status in COUNTED:
             name = credit_label(certificate)
-            entry.totals[name] += claim.amount
-            totals[name] += claim.amount
+            entry.totals[name] = entry.totals.get(name, Decimal(0)) + claim.amount
+            totals[name] = totals.get(name, Decimal(0)) + claim.amount
     return Transcript(
         years=sorted(years.values(), key=lambda y: y.year, reverse=True),
-        totals=dict(totals),
+        totals=totals,
         start=start,
         end=end,
     )

@@ -4,13 +4,14 @@ import logging
 from functools import wraps
 
 from django.shortcuts import render
+from django_ratelimit import ALL
 from django_ratelimit.core import is_ratelimited
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
 
-def limit_rate(*, group: str, rate: str, key: str = "ip", method: str | None = None):
+def limit_rate(*, group: str, rate: str, key: str = "ip", method=ALL):
     """Answer 429 with a readable page once a client exceeds `rate` (e.g. "30/m").
 
     When the cache (Redis) is down the limit fails open: a site that cannot count must

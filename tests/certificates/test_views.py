@@ -1,0 +1,330 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from certificates.issuance import issue_certificate, reissue_certificate, revoke_certificate
+from certificates.models import CertificateStatus, CreditClaim, Evaluation
+from tests.certificates.conftest import claim, evaluate, pass_post_test
+from tests.factories import UserFactory, post_test_with_questions
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def issued_certificate(evaluated_learner, module):
+    certificate = claim(evaluated_learner, module).certificates.get()
+    return issue_certificate(certificate.pk)
+
+
+def test_the_evaluation_page_records_the_evaluation_and_leads_to_the_claim(
+    client, passed_learner, module
+):
+    client.force_login(passed_learner)
+    objective = module.objectives.get()
+
+    response = client.post(
+        reverse("certificates:evaluate", kwargs={"slug": module.slug}),
+        {
+            f"objective-{objective.pk}": "4",
+            "free_of_commercial_bias": "yes",
+            "relevance": "5",
+            "overall_quality": "4",
+            "commitment_to_change": "",
+        },
+    )
+
+    assert response.url == reverse("certificates:claim", kwargs={"slug": module.slug})
+    assert Evaluation.objects.get().ratings.get().rating == 4
+
+
+def test_a_biased_answer_without_comment_reshows_the_form_and_saves_nothing(
+    client, passed_learner, module
+):
+    client.force_login(passed_learner)
+    objective = module.objectives.get()
+
+    response = client.post(
+        reverse("certificates:evaluate", kwargs={"slug": module.slug}),
+        {
+            f"objective-{objective.pk}": "4",
+            "free_of_commercial_bias": "no",
+            "relevance": "5",
+            "overall_quality": "4",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "Tell us where you saw commercial bias." in response.content.decode()
+    assert not Evaluation.objects.exists()
+
+
+def test_the_claim_page_sends_a_learner_who_has_not_evaluated_to_the_evaluation(
+    client, passed_learner, module
+):
+    client.force_login(passed_learner)
+
+    response = client.get(reverse("certificates:claim", kwargs={"slug": module.slug}))
+
+    assert response.url == reverse("certificates:evaluate", kwargs={"slug": module.slug})
+
+
+def test_claiming_through_the_page_leads_to_the_certificate_being_prepared(
+    client, evaluated_learner, module, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr("certificates.tasks.issue_certificate.delay", lambda pk: None)
+    client.force_login(evaluated_learner)
+    credit_type = module.credits.get().credit_type
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("certificates:claim", kwargs={"slug": module.slug}),
+            {"credit_type": str(credit_type.pk), "amount": "0.25", "attested": "on"},
+            follow=True,
+        )
+
+    html = response.content.decode()
+    assert "Your certificate is being prepared." in html
+    assert 'hx-trigger="every 2s"' in html
+    assert ">Refresh</a>" in html  # works without JavaScript too
+    assert CreditClaim.objects.get().amount == Decimal("0.25")
+
+
+def test_an_amount_off_the_grid_is_refused_on_the_page_with_a_message(
+    client, evaluated_learner, module
+):
+    client.force_login(evaluated_learner)
+    credit_type = module.credits.get().credit_type
+
+    response = client.post(
+        reverse("certificates:claim", kwargs={"slug": module.slug}),
+        {"credit_type": str(credit_type.pk), "amount": "0.20", "attested": "on"},
+    )
+
+    assert response.status_code == 200
+    assert "Credit is claimed in steps of 0.25" in response.content.decode()
+    assert not CreditClaim.objects.exists()
+
+
+def test_the_certificate_status_partial_offers_the_download_once_issued(client, issued_certificate):
+    client.force_login(issued_certificate.claim.learner)
+
+    response = client.get(issued_certificate.get_absolute_url(), HTTP_HX_REQUEST="true")
+
+    html = response.content.decode()
+    assert "<html" not in html
+    assert "Download certificate (PDF)" in html
+    assert "hx-trigger" not in html
+
+
+def test_the_owner_downloads_the_stored_pdf(client, issued_certificate):
+    client.force_login(issued_certificate.claim.learner)
+
+    response = client.get(reverse("certificates:download", kwargs={"pk": issued_certificate.pk}))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    response.close()
+
+
+def test_another_learner_cannot_see_or_download_the_certificate(client, issued_certificate):
+    client.force_login(UserFactory())
+
+    for name in ("certificates:detail", "certificates:download"):
+        response = client.get(reverse(name, kwargs={"pk": issued_certificate.pk}))
+        assert response.status_code == 404
+
+
+def test_an_author_cannot_download_a_learners_certificate(
+    client, issued_certificate, course_author
+):
+    client.force_login(course_author)
+
+    url = reverse("certificates:download", kwargs={"pk": issued_certificate.pk})
+    assert client.get(url).status_code == 404
+
+
+def test_a_cme_administrator_can_download_any_certificate(
+    client, issued_certificate, cme_administrator
+):
+    client.force_login(cme_administrator)
+
+    response = client.get(reverse("certificates:download", kwargs={"pk": issued_certificate.pk}))
+
+    assert response.status_code == 200
+    response.close()
+
+
+def test_anonymous_downloads_are_sent_to_log_in(client, issued_certificate):
+    response = client.get(reverse("certificates:download", kwargs={"pk": issued_certificate.pk}))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("accounts:login"))
+
+
+def verify(client, certificate):
+    return client.get(certificate.get_verification_path()).content.decode()
+
+
+def test_verification_shows_a_valid_certificate_and_nothing_else_about_the_learner(
+    client, issued_certificate
+):
+    learner = issued_certificate.claim.learner
+    html = verify(client, issued_certificate)
+
+    assert ">Valid</span>" in html
+    assert issued_certificate.printed["learner_name"] in html
+    assert issued_certificate.number in html
+    assert learner.email not in html
+    assert "NPI" not in html
+
+
+def test_verification_of_a_revoked_certificate_says_revoked(
+    client, issued_certificate, cme_administrator
+):
+    revoke_certificate(issued_certificate, by=cme_administrator, reason="Issued in error.")
+
+    html = verify(client, issued_certificate)
+
+    assert ">Revoked</span>" in html
+    assert ">Valid</span>" not in html
+
+
+def test_verification_of_a_superseded_certificate_names_its_successor(
+    client, issued_certificate, cme_administrator, monkeypatch
+):
+    monkeypatch.setattr("certificates.tasks.issue_certificate.delay", lambda pk: None)
+    new = reissue_certificate(issued_certificate, by=cme_administrator, reason="Name fixed.")
+
+    html = verify(client, issued_certificate)
+
+    assert ">Superseded</span>" in html
+    assert new.number in html
+
+
+def test_an_unknown_verification_code_is_not_found(client):
+    assert client.get(reverse("certificates:verify", kwargs={"code": "nope"})).status_code == 404
+
+
+def test_verification_is_rate_limited_against_enumeration(client):
+    cache.clear()
+    statuses = [
+        client.get(reverse("certificates:verify", kwargs={"code": f"guess{n}"})).status_code
+        for n in range(35)
+    ]
+    cache.clear()
+
+    assert statuses[:30] == [404] * 30
+    assert set(statuses[30:]) == {429}
+
+
+def test_verification_still_answers_when_the_cache_is_down(client, issued_certificate, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+
+    assert ">Valid</span>" in verify(client, issued_certificate)
+
+
+@pytest.mark.parametrize("user_fixture", ["learner", "course_author"])
+def test_only_administrators_revoke_or_reissue(client, request, issued_certificate, user_fixture):
+    client.force_login(request.getfixturevalue(user_fixture))
+
+    for name in ("certificates:revoke", "certificates:reissue"):
+        url = reverse(name, kwargs={"pk": issued_certificate.pk})
+        assert client.post(url, {"reason": "x"}).status_code == 403
+    issued_certificate.refresh_from_db()
+    assert issued_certificate.status == CertificateStatus.ISSUED
+
+
+def test_an_administrator_revokes_with_a_reason_shown_in_the_audit_trail(
+    client, issued_certificate, cme_administrator
+):
+    client.force_login(cme_administrator)
+
+    response = client.post(
+        reverse("certificates:revoke", kwargs={"pk": issued_certificate.pk}),
+        {"reason": "Learner asked: claimed by mistake."},
+        follow=True,
+    )
+
+    html = response.content.decode()
+    assert f"Certificate {issued_certificate.number} revoked." in html
+    assert "Revoked by cme-admin@example.com — “Learner asked: claimed by mistake.”" in html
+
+
+def make_certificate(learner, *, completed_on, amount="0.25", max_credits="1.00"):
+    post_test = post_test_with_questions(5)
+    offering = post_test.module.credits.get()
+    offering.max_credits = Decimal(max_credits)
+    offering.save()
+    pass_post_test(learner, post_test)
+    evaluate(learner, post_test.module)
+    new_claim = claim(learner, post_test.module, amount=amount)
+    CreditClaim.objects.filter(pk=new_claim.pk).update(completed_on=completed_on)
+    return issue_certificate(new_claim.certificates.get().pk)
+
+
+def test_the_transcript_groups_by_year_with_totals_and_filters_by_range(client, learner):
+    make_certificate(learner, completed_on=datetime.date(2025, 3, 1), amount="0.75")
+    make_certificate(learner, completed_on=datetime.date(2025, 11, 30), amount="0.50")
+    make_certificate(learner, completed_on=datetime.date(2026, 2, 14), amount="1.00")
+    client.force_login(learner)
+
+    everything = client.get(reverse("certificates:transcript")).context["transcript"]
+    in_2025 = client.get(
+        reverse("certificates:transcript"), {"start": "2025-01-01", "end": "2025-12-31"}
+    ).context["transcript"]
+
+    credit = "AMA PRA Category 1 Credit™"
+    assert [(y.year, y.totals[credit]) for y in everything.years] == [
+        (2026, Decimal("1.00")),
+        (2025, Decimal("1.25")),
+    ]
+    assert everything.totals == {credit: Decimal("2.25")}
+    assert [y.year for y in in_2025.years] == [2025]
+    assert in_2025.totals == {credit: Decimal("1.25")}
+
+
+def test_revoked_credit_is_listed_but_not_counted(client, learner, cme_administrator):
+    kept = make_certificate(learner, completed_on=datetime.date(2025, 3, 1), amount="0.75")
+    revoked = make_certificate(learner, completed_on=datetime.date(2025, 4, 1), amount="0.50")
+    revoke_certificate(revoked, by=cme_administrator, reason="Duplicate.")
+    client.force_login(learner)
+
+    response = client.get(reverse("certificates:transcript"))
+
+    assert response.context["transcript"].totals == {"AMA PRA Category 1 Credit™": Decimal("0.75")}
+    html = response.content.decode()
+    assert kept.number in html and f"{revoked.number}</a> (revoked)" in html
+
+
+def test_the_transcript_downloads_as_csv_and_pdf(client, learner):
+    certificate = make_certificate(learner, completed_on=datetime.date(2025, 3, 1))
+    client.force_login(learner)
+
+    csv_text = client.get(reverse("certificates:transcript"), {"format": "csv"}).content.decode()
+    pdf = client.get(reverse("certificates:transcript"), {"format": "pdf"})
+
+    assert csv_text.splitlines()[0] == (
+        "Completed on,Activity,Credit type,Credit,Certificate number,Status"
+    )
+    assert f"2025-03-01,{certificate.printed['activity_title']}," in csv_text
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+
+
+def test_a_reversed_date_range_says_so(client, learner):
+    client.force_login(learner)
+
+    response = client.get(
+        reverse("certificates:transcript"), {"start": "2026-01-01", "end": "2025-01-01"}
+    )
+
+    assert "The start date is after the end date." in response.content.decode()
