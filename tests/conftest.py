@@ -76,6 +76,16 @@ class WorkerProcess:
             messages += [m for m in path.read_text().split("-" * 79) if "Subject:" in m]
         return messages
 
+    @contextlib.contextmanager
+    def paused(self):
+        """Within the block the worker takes no task from the queue (tasks wait there)."""
+        control = celery_app.control
+        control.cancel_consumer(self.queue, destination=[self.node_name], reply=True, timeout=5)
+        try:
+            yield
+        finally:
+            control.add_consumer(self.queue, destination=[self.node_name], reply=True, timeout=5)
+
     def wait_until_idle(self, timeout: float = 30) -> None:
         """Wait until the queue is empty and the worker runs no task (bounded)."""
         deadline = time.monotonic() + timeout
