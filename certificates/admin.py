@@ -2,20 +2,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from certificates.models import Certificate, CertificateEvent, CreditClaim, Evaluation
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records of completion change only through the domain functions (claim, issue,
-    revoke, re-issue), never by editing rows."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from cme_site.admin import ReadOnlyAdmin
 
 
 class CertificateEventInline(admin.TabularInline):

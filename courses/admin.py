@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from cme_site.admin import ReadOnlyAdmin
 from courses.models import (
     CreditType,
     DisclosureAcknowledgement,
@@ -80,13 +81,7 @@ class TopicAdmin(admin.ModelAdmin):
 
 
 @admin.register(DisclosureAcknowledgement)
-class DisclosureAcknowledgementAdmin(admin.ModelAdmin):
+class DisclosureAcknowledgementAdmin(ReadOnlyAdmin):
     list_display = ["learner", "module", "shown_at"]
     list_filter = ["module"]
     date_hierarchy = "shown_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from cme_site.admin import ReadOnlyAdmin
 from quizzes.models import (
     AttemptGrant,
     Choice,
@@ -44,7 +45,7 @@ class QuestionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Participation)
-class ParticipationAdmin(admin.ModelAdmin):
+class ParticipationAdmin(ReadOnlyAdmin):
     """Learner support: find a learner's post-test and open the grant page."""
 
     list_display = ["learner", "post_test", "extra_attempts", "grant_link"]
@@ -66,16 +67,7 @@ class ParticipationAdmin(admin.ModelAdmin):
 
 
 @admin.register(AttemptGrant)
-class AttemptGrantAdmin(admin.ModelAdmin):
+class AttemptGrantAdmin(ReadOnlyAdmin):
     list_display = ["participation", "kind", "attempts_added", "granted_by", "granted_at", "reason"]
     list_filter = ["kind"]
     readonly_fields = [f.name for f in AttemptGrant._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
