@@ -12,6 +12,7 @@ _AUTHORING = [
     "courses.change_module",
     "courses.view_module",
     "courses.preview_module",
+    "courses.publish_module",
     "courses.add_learningobjective",
     "courses.change_learningobjective",
     "courses.delete_learningobjective",
@@ -47,7 +48,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     COURSE_AUTHORS: _AUTHORING,
     CME_ADMINISTRATORS: [
         *_AUTHORING,
-        "courses.publish_module",
         "courses.change_credittype",
         "courses.add_credittype",
         "accounts.view_user",

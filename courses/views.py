@@ -1,9 +1,21 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from certificates.queries import CREDIT_CLAIMED, claimed_module_ids
 from courses.disclosures import disclosure_summary, record_disclosures_shown
+from courses.exceptions import ModuleActionRefused, PublishRefused
+from courses.lifecycle import modules_due, review_due_date
+from courses.models import Module
+from courses.publishing import (
+    archive_module,
+    create_new_edition,
+    publication_problems,
+    publish_module,
+)
 from courses.queries import CATALOG_PAGE_SIZE, catalog_modules, catalog_topics, module_page_queryset
 from quizzes.queries import standing_on, standings_by_module
 
@@ -63,3 +75,65 @@ def module_detail(request, slug):
             "disclosure_summary": disclosure_summary(module.faculty.all()),
         },
     )
+
+
+# The author area -----------------------------------------------------------------
+
+
+@permission_required("courses.change_module", raise_exception=True)
+def author_modules(request):
+    modules = Module.objects.select_related("post_test").order_by("status", "title")
+    return render(
+        request,
+        "courses/module_author_list.html",
+        {"modules": modules, "due": modules_due()},
+    )
+
+
+@permission_required("courses.change_module", raise_exception=True)
+def author_module(request, slug):
+    module = get_object_or_404(module_page_queryset(), slug=slug)
+    post_test = getattr(module, "post_test", None)
+    questions = []
+    if post_test is not None:
+        questions = post_test.questions.select_related("current_version", "objective").order_by(
+            "position"
+        )
+    return render(
+        request,
+        "courses/module_author_detail.html",
+        {
+            "module": module,
+            "post_test": post_test,
+            "questions": questions,
+            "problems": publication_problems(module) if not module.is_published else [],
+            "review_due": review_due_date(module),
+            "can_publish": request.user.has_perm("courses.publish_module"),
+        },
+    )
+
+
+def module_action(action, done: str):
+    @require_POST
+    @permission_required("courses.publish_module", raise_exception=True)
+    def view(request, slug):
+        module = get_object_or_404(Module, slug=slug)
+        try:
+            result = action(module, by=request.user)
+        except PublishRefused:
+            messages.error(request, "This module cannot be published yet; see the list below.")
+            return redirect("courses:author_module", slug=module.slug)
+        except ModuleActionRefused as refusal:
+            messages.error(request, str(refusal))
+            return redirect("courses:author_module", slug=module.slug)
+        messages.success(request, done.format(title=result.title, edition=result.edition))
+        return redirect("courses:author_module", slug=result.slug)
+
+    return view
+
+
+publish = module_action(publish_module, "Published “{title}”.")
+archive = module_action(archive_module, "Archived “{title}”: learners no longer see it.")
+new_edition = module_action(
+    create_new_edition, "Edition {edition} of “{title}” created as a draft."
+)

@@ -74,3 +74,37 @@ def revise_question(
         for i, (text, is_correct) in enumerate(choices, start=1)
     )
     return current
+
+
+def copy_post_test(post_test: PostTest, *, to_module, objective_map: dict) -> PostTest:
+    """Copy a post-test's settings and its active questions (current versions) to another
+    module edition, pointing each question at the matching objective of that edition."""
+    copy = PostTest.objects.create(
+        module=to_module,
+        passing_score=post_test.passing_score,
+        max_attempts=post_test.max_attempts,
+        shuffle_questions=post_test.shuffle_questions,
+        shuffle_choices=post_test.shuffle_choices,
+        review_policy=post_test.review_policy,
+    )
+    questions = post_test.questions.filter(is_active=True, current_version__isnull=False)
+    for question in questions.select_related("current_version").order_by("position", "pk"):
+        version = question.current_version
+        add_question(
+            copy,
+            objective=objective_map[question.objective_id],
+            kind=version.kind,
+            stem=version.stem,
+            rationale=version.rationale,
+            choices=[(c.text, c.is_correct) for c in version.choices.all()],
+            position=question.position,
+        )
+    return copy
+
+
+def set_question_in_use(question: Question, *, in_use: bool) -> Question:
+    """Retire a question from future attempts (or bring it back); answered ones stay."""
+    if question.is_active != in_use:
+        question.is_active = in_use
+        question.save(update_fields=["is_active"])
+    return question

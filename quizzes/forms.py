@@ -68,3 +68,39 @@ class GrantAttemptsForm(forms.Form):
         help_text="Kept with the decision, with your name and the time.",
         error_messages={"required": "Give a reason: it is kept with the decision."},
     )
+
+
+class QuestionForm(forms.Form):
+    objective = forms.ModelChoiceField(
+        queryset=None, help_text="The learning objective this question assesses."
+    )
+    kind = forms.ChoiceField(label="Question type", choices=QuestionKind.choices)
+    stem = forms.CharField(label="Question", widget=forms.Textarea(attrs={"rows": 3}))
+    rationale = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why the answer is right, pointing at the passage or reference that says so.",
+    )
+    is_active = forms.BooleanField(
+        label="In use", required=False, initial=True, help_text="Untick to retire the question."
+    )
+
+    def __init__(self, *args, module, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["objective"].queryset = module.objectives.all()
+
+
+class ChoiceForm(forms.Form):
+    text = forms.CharField(label="Choice", max_length=500, required=False)
+    is_correct = forms.BooleanField(label="Correct", required=False)
+
+
+ChoiceFormSet = forms.formset_factory(ChoiceForm, extra=2, max_num=12, absolute_max=12)
+
+
+def choices_from(formset) -> list[tuple[str, bool]]:
+    """The (text, is_correct) pairs of the filled rows, in order."""
+    return [
+        (form.cleaned_data["text"].strip(), form.cleaned_data.get("is_correct", False))
+        for form in formset.forms
+        if form.cleaned_data.get("text", "").strip()
+    ]

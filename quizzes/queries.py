@@ -1,5 +1,6 @@
 """Reads about a learner's standing on post-tests, for pages and the catalog."""
 
+import dataclasses
 from dataclasses import dataclass
 
 from django.db.models import Prefetch
@@ -115,4 +116,39 @@ def attempt_items(attempt: Attempt) -> list[AttemptQuestion]:
         by_id = {choice.pk: choice for choice in item.question_version.choices.all()}
         item.ordered_choices = [by_id[pk] for pk in item.choice_order if pk in by_id]
         item.selected_ids = {response.choice_id for response in item.responses.all()}
+    return items
+
+
+@dataclass
+class PreviewItem:
+    """A question as an attempt would give it, for previews that write nothing."""
+
+    pk: int
+    position: int
+    question_version: object
+    ordered_choices: list
+    correct_ids: set[int]
+    selected_ids: set[int] = dataclasses.field(default_factory=set)
+    is_correct: bool | None = None
+
+
+def preview_items(post_test: PostTest) -> list[PreviewItem]:
+    questions = (
+        post_test.questions.filter(is_active=True, current_version__isnull=False)
+        .select_related("current_version")
+        .prefetch_related("current_version__choices")
+        .order_by("position", "pk")
+    )
+    items = []
+    for position, question in enumerate(questions, start=1):
+        choices = list(question.current_version.choices.all())
+        items.append(
+            PreviewItem(
+                pk=question.pk,
+                position=position,
+                question_version=question.current_version,
+                ordered_choices=choices,
+                correct_ids={c.pk for c in choices if c.is_correct},
+            )
+        )
     return items

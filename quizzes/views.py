@@ -1,15 +1,24 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from courses.models import Module
 from quizzes.attempts import grant_attempts, start_attempt, submit_attempt
+from quizzes.authoring import add_question, revise_question, set_question_in_use
 from quizzes.exceptions import InvalidAnswers, PostTestClosed, PostTestError
-from quizzes.forms import AttemptForm, GrantAttemptsForm
-from quizzes.models import Attempt, Participation, PostTest
-from quizzes.queries import attempt_items, standing_on
+from quizzes.forms import (
+    AttemptForm,
+    ChoiceFormSet,
+    GrantAttemptsForm,
+    QuestionForm,
+    choices_from,
+)
+from quizzes.grading import grade_answers
+from quizzes.models import Attempt, Participation, PostTest, Question
+from quizzes.queries import attempt_items, preview_items, standing_on
 
 
 def learner_attempt(request, pk) -> Attempt:
@@ -145,3 +154,94 @@ def grant(request, pk):
             "form": form,
         },
     )
+
+
+# The author area -----------------------------------------------------------------
+
+
+@permission_required("quizzes.change_question", raise_exception=True)
+def edit_question(request, pk=None, slug=None):
+    """One page per question: wording, type, objective, rationale and the choices inline."""
+    if pk is not None:
+        question = get_object_or_404(
+            Question.objects.select_related("post_test__module", "current_version"), pk=pk
+        )
+        post_test, version = question.post_test, question.current_version
+        initial = {
+            "objective": question.objective,
+            "kind": version.kind,
+            "stem": version.stem,
+            "rationale": version.rationale,
+            "is_active": question.is_active,
+        }
+        initial_choices = [
+            {"text": c.text, "is_correct": c.is_correct} for c in version.choices.all()
+        ]
+    else:
+        question, version = None, None
+        post_test = get_object_or_404(PostTest.objects.select_related("module"), module__slug=slug)
+        initial, initial_choices = {"is_active": True}, []
+    module = post_test.module
+
+    form = QuestionForm(request.POST or None, module=module, initial=initial)
+    # Bound data is compared with nothing: rows equal to the saved choices must still count.
+    if request.method == "POST":
+        formset = ChoiceFormSet(request.POST, prefix="choices")
+    else:
+        formset = ChoiceFormSet(initial=initial_choices, prefix="choices")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        data = form.cleaned_data
+        fields = {
+            "kind": data["kind"],
+            "stem": data["stem"],
+            "rationale": data["rationale"],
+            "choices": choices_from(formset),
+        }
+        try:
+            if question is None:
+                question = add_question(post_test, objective=data["objective"], **fields)
+            else:
+                revise_question(question, objective=data["objective"], **fields)
+            set_question_in_use(question, in_use=data["is_active"])
+        except ValidationError as problem:
+            form.add_error(None, problem)
+        else:
+            messages.success(request, "The question is saved.")
+            return redirect("courses:author_module", slug=module.slug)
+    answered = version is not None and version.attempt_items.exists()
+    return render(
+        request,
+        "quizzes/question_form.html",
+        {
+            "form": form,
+            "formset": formset,
+            "module": module,
+            "question": question,
+            "answered": answered,
+        },
+    )
+
+
+@permission_required("courses.preview_module", raise_exception=True)
+def preview(request, slug):
+    """Take the post-test exactly as a learner would, without creating an attempt: nothing is
+    written and no statistic changes."""
+    post_test = get_object_or_404(PostTest.objects.select_related("module"), module__slug=slug)
+    items = preview_items(post_test)
+    form = AttemptForm(request.POST or None, items=items)
+    grade = None
+    if request.method == "POST" and form.is_valid():
+        answers = form.answers()
+        grade = grade_answers(
+            [(set(answers[item.pk]), item.correct_ids) for item in items],
+            passing_score=post_test.passing_score,
+        )
+        for item in items:
+            item.selected_ids = set(answers[item.pk])
+            item.is_correct = item.selected_ids == item.correct_ids
+    return render(
+        request,
+        "quizzes/posttest_preview.html",
+        {"post_test": post_test, "module": post_test.module, "form": form, "grade": grade,
+         "items": items},
+    )  # fmt: skip

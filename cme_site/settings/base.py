@@ -214,6 +214,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "certificates.tasks.requeue_pending_certificates",
         "schedule": 60.0,
     },
+    # Modules due for content review or expiry within 90 days, to authors and administrators.
+    "send-review-reminders": {
+        "task": "courses.tasks.send_review_reminders",
+        "schedule": 7 * 24 * 3600.0,
+    },
 }
 # Fail fast when the broker is down: the claim is saved, and the re-queue catches up.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}

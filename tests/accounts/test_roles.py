@@ -25,11 +25,11 @@ def test_a_learner_has_no_authoring_or_administration_permission(learner):
     assert not learner.has_perm("accounts.view_learner_records")
 
 
-def test_a_course_author_writes_and_previews_but_cannot_publish_or_see_learners(course_author):
+def test_a_course_author_writes_previews_and_publishes_but_cannot_see_learners(course_author):
     assert course_author.has_perm("courses.change_module")
     assert course_author.has_perm("courses.preview_module")
     assert course_author.has_perm("quizzes.change_question")
-    assert not course_author.has_perm("courses.publish_module")
+    assert course_author.has_perm("courses.publish_module")
     assert not course_author.has_perm("accounts.view_learner_records")
     assert not course_author.has_perm("accounts.view_profile")
 

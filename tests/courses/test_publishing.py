@@ -1,0 +1,154 @@
+import datetime
+
+import pytest
+
+from courses.exceptions import ModuleActionRefused, PublishRefused
+from courses.models import DisclosureStatus, ModuleStatus
+from courses.publishing import archive_module, create_new_edition, publish_module
+from quizzes.attempts import start_attempt
+from tests.factories import (
+    FacultyMemberFactory,
+    LearningObjectiveFactory,
+    ModuleFactory,
+    ReferenceFactory,
+    post_test_with_questions,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def ready_draft():
+    """A draft that passes every publish check."""
+    module = ModuleFactory(status=ModuleStatus.DRAFT, published_at=None)
+    post_test_with_questions(5, module=module)
+    FacultyMemberFactory(module=module, disclosure_status=DisclosureStatus.NONE)
+    ReferenceFactory(module=module)
+    return module
+
+
+def test_a_complete_draft_is_published(course_author):
+    module = ready_draft()
+
+    published = publish_module(module, by=course_author)
+
+    assert published.status == ModuleStatus.PUBLISHED
+    assert published.published_at is not None
+
+
+def test_publishing_an_empty_draft_lists_every_reason(course_author):
+    module = ModuleFactory(
+        status=ModuleStatus.DRAFT,
+        accreditation_statement="",
+        release_date=None,
+        expiration_date=None,
+    )
+
+    with pytest.raises(PublishRefused) as excinfo:
+        publish_module(module, by=course_author)
+
+    assert excinfo.value.problems == [
+        "Add at least one learning objective.",
+        "List the faculty (authors, reviewers, planners) with their disclosures.",
+        "Add the accreditation statement.",
+        "Offer at least one credit type with its maximum credits.",
+        "Set the release date and the expiry date.",
+        "Add the post-test.",
+    ]
+    module.refresh_from_db()
+    assert module.status == ModuleStatus.DRAFT
+
+
+def test_publish_checks_cover_disclosures_questions_objectives_and_limits(course_author):
+    module = ready_draft()
+    FacultyMemberFactory(
+        module=module, name="Dr Pending", degrees="", disclosure_status="not_collected"
+    )
+    FacultyMemberFactory(
+        module=module, name="Dr Relevant", degrees="", disclosure_status="relevant"
+    )
+    LearningObjectiveFactory(module=module, text="An untested objective")
+    module.post_test.max_attempts = None
+    module.post_test.save()
+    module.post_test.questions.filter(position=1).update(is_active=False)
+
+    with pytest.raises(PublishRefused) as excinfo:
+        publish_module(module, by=course_author)
+
+    assert excinfo.value.problems == [
+        "Record the disclosure of Dr Pending (or state that they have no relevant financial "
+        "relationships).",
+        "List the relevant financial relationships of Dr Relevant.",
+        "Set the post-test's attempt limit.",
+        "The post-test needs at least 5 questions; it has 4.",
+        "No question assesses the objective “An untested objective”.",
+    ]
+
+
+def test_a_published_module_is_archived_and_then_invisible(course_author, client):
+    module = ready_draft()
+    publish_module(module, by=course_author)
+
+    archive_module(module, by=course_author)
+
+    module.refresh_from_db()
+    assert module.status == ModuleStatus.ARCHIVED
+    assert client.get(module.get_absolute_url()).status_code == 404
+
+
+def test_only_a_published_module_is_archived(course_author):
+    with pytest.raises(ModuleActionRefused, match="Only a published module can be archived"):
+        archive_module(ready_draft(), by=course_author)
+
+
+def test_a_new_edition_is_a_draft_copy_that_goes_through_the_same_checks(course_author, learner):
+    module = ready_draft()
+    publish_module(module, by=course_author)
+    person = module.faculty.get()
+    person.disclosure_status = DisclosureStatus.RELEVANT
+    person.save()
+    person.financial_relationships.create(company="Acme", nature="Advisory board")
+
+    edition = create_new_edition(module, by=course_author)
+
+    assert (edition.edition, edition.status, edition.previous_edition) == (
+        2,
+        ModuleStatus.DRAFT,
+        module,
+    )
+    assert edition.slug == f"{module.slug}-ed2"
+    assert edition.objectives.count() == module.objectives.count()
+    assert edition.references.count() == 1
+    assert edition.faculty.get().financial_relationships.get().company == "Acme"
+    assert edition.credits.get().max_credits == module.credits.get().max_credits
+    copied = edition.post_test.questions.select_related("objective", "current_version")
+    assert copied.count() == 5
+    assert {q.objective.module_id for q in copied} == {edition.pk}
+    assert not set(copied.values_list("current_version", flat=True)) & set(
+        module.post_test.questions.values_list("current_version", flat=True)
+    )
+    assert publish_module(edition, by=course_author).status == ModuleStatus.PUBLISHED
+
+
+def test_a_second_new_edition_of_the_same_module_is_refused(course_author):
+    module = ready_draft()
+    create_new_edition(module, by=course_author)
+
+    with pytest.raises(ModuleActionRefused, match="already has a newer edition"):
+        create_new_edition(module, by=course_author)
+
+
+def test_a_new_editions_learner_records_are_separate(course_author, learner):
+    from courses.disclosures import record_disclosures_shown
+
+    module = publish_module(ready_draft(), by=course_author)
+    record_disclosures_shown(learner, module=module)
+    start_attempt(learner, post_test=module.post_test)
+
+    edition = publish_module(create_new_edition(module, by=course_author), by=course_author)
+
+    from quizzes.exceptions import DisclosuresNotShown
+
+    with pytest.raises(DisclosuresNotShown):
+        start_attempt(learner, post_test=edition.post_test)
+    assert edition.release_date == module.release_date
+    assert isinstance(edition.expiration_date, datetime.date)
