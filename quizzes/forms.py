@@ -104,3 +104,24 @@ def choices_from(formset) -> list[tuple[str, bool]]:
         for form in formset.forms
         if form.cleaned_data.get("text", "").strip()
     ]
+
+
+class RegradeForm(forms.Form):
+    correct = forms.MultipleChoiceField(
+        label="Correct choices", widget=forms.CheckboxSelectMultiple
+    )
+    reason = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required to apply: kept with the regrade.",
+    )
+
+    def __init__(self, *args, version, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = list(version.choices.all())
+        self.fields["correct"].choices = [(str(c.pk), c.text) for c in choices]
+        self.fields["correct"].initial = [str(c.pk) for c in choices if c.is_correct]
+
+    def key(self) -> set[int]:
+        return {int(pk) for pk in self.cleaned_data["correct"]}

@@ -30,15 +30,19 @@ def is_item_correct(selected: set[int], correct: set[int]) -> bool:
     return bool(selected) and selected == correct
 
 
-def grade_answers(answers: list[tuple[set[int], set[int]]], *, passing_score: Decimal) -> Grade:
-    """Grade (selected choice IDs, correct choice IDs) pairs against a passing score (%)."""
-    total = len(answers)
+def grade_count(correct: int, total: int, *, passing_score: Decimal) -> Grade:
+    """The grade of `correct` right items out of `total`, by the rule at the top."""
     if total == 0:
         raise ValueError("A post-test attempt without questions cannot be graded.")
-    correct = sum(1 for selected, right in answers if is_item_correct(selected, right))
     score = (Decimal(correct * 100) / Decimal(total)).quantize(HUNDREDTH, rounding=ROUND_DOWN)
     passed = Decimal(correct * 100) >= passing_score * total
     return Grade(correct=correct, total=total, score=score, passed=passed)
+
+
+def grade_answers(answers: list[tuple[set[int], set[int]]], *, passing_score: Decimal) -> Grade:
+    """Grade (selected choice IDs, correct choice IDs) pairs against a passing score (%)."""
+    correct = sum(1 for selected, right in answers if is_item_correct(selected, right))
+    return grade_count(correct, len(answers), passing_score=passing_score)
 
 
 @transaction.atomic

@@ -331,3 +331,34 @@ class AttemptGrant(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} for {self.participation} ({self.reason[:40]})"
+
+
+class Regrade(models.Model):
+    """A corrected answer key applied to attempts already graded, with who, when, why, and
+    every attempt whose outcome changed."""
+
+    question_version = models.ForeignKey(
+        QuestionVersion, on_delete=models.PROTECT, related_name="regrades"
+    )
+    old_key = models.JSONField(help_text="Correct choice IDs before.")
+    new_key = models.JSONField(help_text="Correct choice IDs after.")
+    reason = models.TextField()
+    applied_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    applied_at = models.DateTimeField(auto_now_add=True)
+    changes = models.JSONField(
+        default=list,
+        help_text="Each regraded attempt: id, learner id, score and outcome before and after.",
+    )
+    certificates_to_review = models.JSONField(
+        default=list,
+        help_text="Certificates of learners who no longer pass, for an administrator to decide.",
+    )
+
+    class Meta:
+        ordering = ["-applied_at"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(reason=""), name="regrade_has_a_reason"),
+        ]
+
+    def __str__(self):
+        return f"Regrade of {self.question_version} on {self.applied_at:%Y-%m-%d}"

@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.models import User
 from courses.models import Module
 from quizzes.attempts import grant_attempts, start_attempt, submit_attempt
 from quizzes.authoring import add_question, revise_question, set_question_in_use
@@ -14,11 +15,13 @@ from quizzes.forms import (
     ChoiceFormSet,
     GrantAttemptsForm,
     QuestionForm,
+    RegradeForm,
     choices_from,
 )
 from quizzes.grading import grade_answers
-from quizzes.models import Attempt, Participation, PostTest, Question
+from quizzes.models import Attempt, Participation, PostTest, Question, QuestionVersion, Regrade
 from quizzes.queries import attempt_items, preview_items, standing_on
+from quizzes.regrading import RegradeRefused, apply_regrade, plan_regrade
 
 
 def learner_attempt(request, pk) -> Attempt:
@@ -245,3 +248,63 @@ def preview(request, slug):
         {"post_test": post_test, "module": post_test.module, "form": form, "grade": grade,
          "items": items},
     )  # fmt: skip
+
+
+@permission_required("quizzes.change_question", raise_exception=True)
+def regrade(request, pk):
+    """Correct the key of an answered question version: a dry run first, then apply."""
+    question = get_object_or_404(Question.objects.select_related("post_test__module"), pk=pk)
+    answered = QuestionVersion.objects.filter(question=question, attempt_items__isnull=False)
+    version = answered.distinct().order_by("-number").first() or question.current_version
+    form = RegradeForm(request.POST or None, version=version)
+    plan = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            if request.POST.get("action") == "apply":
+                result = apply_regrade(
+                    version,
+                    correct_choice_ids=form.key(),
+                    reason=form.cleaned_data["reason"],
+                    by=request.user,
+                )
+                messages.success(request, "The regrade is applied.")
+                return redirect("quizzes:regrade_detail", pk=result.pk)
+            plan = plan_regrade(version, correct_choice_ids=form.key())
+        except RegradeRefused as refusal:
+            form.add_error(None, str(refusal))
+    return render(
+        request,
+        "quizzes/regrade_form.html",
+        {
+            "question": question,
+            "version": version,
+            "module": question.post_test.module,
+            "form": form,
+            "plan": plan,
+            "learner_names": learner_names(request.user, plan),
+        },
+    )
+
+
+@permission_required("quizzes.change_question", raise_exception=True)
+def regrade_detail(request, pk):
+    record = get_object_or_404(
+        Regrade.objects.select_related("question_version__question__post_test__module"), pk=pk
+    )
+    return render(
+        request,
+        "quizzes/regrade_detail.html",
+        {
+            "regrade": record,
+            "module": record.question_version.question.post_test.module,
+            "may_see_learners": request.user.has_perm("accounts.view_learner_records"),
+        },
+    )
+
+
+def learner_names(user, plan) -> dict[int, str]:
+    """Learners' names for the plan, only for those allowed to see learners' records."""
+    if plan is None or not user.has_perm("accounts.view_learner_records"):
+        return {}
+    ids = {change.learner_id for change in plan.changes}
+    return {u.pk: f"{u.get_full_name()} ({u.email})" for u in User.objects.filter(pk__in=ids)}

@@ -1,0 +1,164 @@
+"""Regrading after a corrected key: dry run first, then applied with a reason."""
+
+from decimal import Decimal
+
+import pytest
+
+from certificates.evaluations import has_passed
+from certificates.models import CertificateStatus
+from courses.disclosures import record_disclosures_shown
+from quizzes.attempts import start_attempt, submit_attempt
+from quizzes.models import Attempt, Choice, Regrade
+from quizzes.regrading import RegradeRefused, apply_regrade, plan_regrade
+from tests.certificates.conftest import claim, evaluate
+from tests.factories import UserFactory, answers_for, post_test_with_questions
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def scenario():
+    """Question 1's key says A, but the article supports B. Ada answered B (wrong today) and
+    passes anyway (4 of 5); Ben answered B and missed another (3 of 5, fails); Cy answered A
+    and missed another (4 of 5, passes) and holds a certificate."""
+    post_test = post_test_with_questions(5)
+    version = post_test.questions.get(position=1).current_version
+    choice_a, choice_b = version.choices.order_by("position")[:2]
+
+    def take(name, *, first, wrong_elsewhere):
+        learner = UserFactory(first_name=name)
+        record_disclosures_shown(learner, module=post_test.module)
+        attempt = start_attempt(learner, post_test=post_test)
+        answers = answers_for(attempt, correct=5 - wrong_elsewhere)
+        answers[attempt.items.get(position=1).pk] = [first.pk]
+        return learner, submit_attempt(attempt, answers=answers)
+
+    ada = take("Ada", first=choice_b, wrong_elsewhere=0)
+    ben = take("Ben", first=choice_b, wrong_elsewhere=1)
+    cy = take("Cy", first=choice_a, wrong_elsewhere=1)
+    evaluate(cy[0], post_test.module)
+    certificate = claim(cy[0], post_test.module).certificates.get()
+    return {
+        "version": version,
+        "a": choice_a,
+        "b": choice_b,
+        "ada": ada,
+        "ben": ben,
+        "cy": cy,
+        "certificate": certificate,
+    }
+
+
+def test_the_dry_run_says_who_would_pass_and_fail_and_writes_nothing(scenario):
+    plan = plan_regrade(scenario["version"], correct_choice_ids={scenario["b"].pk})
+
+    ben, cy = scenario["ben"][1], scenario["cy"][1]
+    assert plan.attempts_regraded == 3
+    assert [(c.attempt_id, c.old_score, c.new_score) for c in plan.now_passing] == [
+        (ben.pk, Decimal("60.00"), Decimal("80.00"))
+    ]
+    assert [(c.attempt_id, c.old_score, c.new_score) for c in plan.now_failing] == [
+        (cy.pk, Decimal("80.00"), Decimal("60.00"))
+    ]
+    assert Choice.objects.get(pk=scenario["a"].pk).is_correct is True
+    assert Attempt.objects.get(pk=ben.pk).passed is False
+    assert not Regrade.objects.exists()
+
+
+def test_applying_regrades_records_why_and_lists_certificates_for_review(
+    scenario, cme_administrator
+):
+    regrade = apply_regrade(
+        scenario["version"],
+        correct_choice_ids={scenario["b"].pk},
+        reason="The article supports B (Background and Study Results).",
+        by=cme_administrator,
+    )
+
+    ada, ben, cy = (scenario[n][1] for n in ("ada", "ben", "cy"))
+    assert Attempt.objects.get(pk=ada.pk).score == Decimal("100.00")
+    assert (Attempt.objects.get(pk=ben.pk).passed, Attempt.objects.get(pk=cy.pk).passed) == (
+        True,
+        False,
+    )
+    assert ben.items.get(position=1).is_correct is True
+    assert regrade.reason == "The article supports B (Background and Study Results)."
+    assert regrade.applied_by == cme_administrator
+    assert len(regrade.changes) == 3
+    assert regrade.certificates_to_review == [scenario["certificate"].pk]
+    scenario["certificate"].refresh_from_db()
+    assert scenario["certificate"].status == CertificateStatus.PENDING  # not revoked silently
+    assert has_passed(scenario["ben"][0], scenario["version"].question.post_test.module)
+
+
+def test_a_key_that_is_not_a_fair_question_is_refused(scenario):
+    with pytest.raises(RegradeRefused, match="exactly one correct choice; it has 2"):
+        plan_regrade(scenario["version"], correct_choice_ids={scenario["a"].pk, scenario["b"].pk})
+
+
+def test_the_same_key_is_refused(scenario):
+    with pytest.raises(RegradeRefused, match="same as the current one"):
+        plan_regrade(scenario["version"], correct_choice_ids={scenario["a"].pk})
+
+
+def test_a_regrade_without_a_reason_is_refused_and_changes_nothing(scenario, cme_administrator):
+    with pytest.raises(RegradeRefused, match="Give a reason"):
+        apply_regrade(
+            scenario["version"],
+            correct_choice_ids={scenario["b"].pk},
+            reason="  ",
+            by=cme_administrator,
+        )
+
+    assert Choice.objects.get(pk=scenario["a"].pk).is_correct is True
+
+
+def test_the_regrade_page_shows_the_dry_run_then_applies(client, scenario, cme_administrator):
+    from django.urls import reverse
+
+    question = scenario["version"].question
+    url = reverse("quizzes:regrade", args=[question.pk])
+    client.force_login(cme_administrator)
+
+    dry_run = client.post(url, {"correct": [str(scenario["b"].pk)], "action": "plan"})
+
+    html = dry_run.content.decode()
+    assert "would change from fail to pass" in html
+    assert "Ben" in html  # administrators see who
+    assert Choice.objects.get(pk=scenario["a"].pk).is_correct is True
+
+    applied = client.post(
+        url,
+        {"correct": [str(scenario["b"].pk)], "action": "apply", "reason": "Key was wrong."},
+        follow=True,
+    )
+
+    assert "The regrade is applied." in applied.content.decode()
+    assert "These learners no longer pass. Their certificates were not revoked." in (
+        applied.content.decode()
+    )
+    assert Regrade.objects.get().reason == "Key was wrong."
+
+
+def test_authors_see_the_dry_run_without_learners_names(client, scenario, course_author):
+    from django.urls import reverse
+
+    client.force_login(course_author)
+
+    response = client.post(
+        reverse("quizzes:regrade", args=[scenario["version"].question.pk]),
+        {"correct": [str(scenario["b"].pk)], "action": "plan"},
+    )
+
+    html = response.content.decode()
+    assert "would change from fail to pass" in html
+    assert "Ben" not in html and scenario["ben"][0].email not in html
+
+
+def test_learners_cannot_regrade(client, scenario, learner):
+    from django.urls import reverse
+
+    client.force_login(learner)
+    url = reverse("quizzes:regrade", args=[scenario["version"].question.pk])
+
+    assert client.get(url).status_code == 403
