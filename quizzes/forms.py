@@ -1,5 +1,6 @@
 from django import forms
 
+from quizzes.gift import MAX_FILE_BYTES
 from quizzes.models import AttemptGrantKind, QuestionKind
 
 
@@ -125,3 +126,27 @@ class RegradeForm(forms.Form):
 
     def key(self) -> set[int]:
         return {int(pk) for pk in self.cleaned_data["correct"]}
+
+
+class GiftImportForm(forms.Form):
+    file = forms.FileField(
+        label="GIFT file",
+        help_text="A Moodle GIFT text file (UTF-8, at most 1 MiB). Nothing is imported if any "
+        "question in it has a problem.",
+    )
+    default_objective = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label="Objective for questions that name none",
+        help_text="Questions can name one with a line “// objective: 2” before them.",
+    )
+
+    def __init__(self, *args, module, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["default_objective"].queryset = module.objectives.all()
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError("The file is larger than 1 MiB.")
+        return upload

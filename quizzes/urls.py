@@ -14,4 +14,6 @@ urlpatterns = [
     path("author/regrades/<int:pk>/", views.regrade_detail, name="regrade_detail"),
     path("author/modules/<slug:slug>/questions/new/", views.edit_question, name="add_question"),
     path("author/modules/<slug:slug>/preview/post-test/", views.preview, name="preview"),
+    path("author/modules/<slug:slug>/questions.gift", views.gift_export, name="gift_export"),
+    path("author/modules/<slug:slug>/questions/import/", views.gift_import, name="gift_import"),
 ]

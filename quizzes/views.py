@@ -1,8 +1,9 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -13,11 +14,13 @@ from quizzes.exceptions import InvalidAnswers, PostTestClosed, PostTestError
 from quizzes.forms import (
     AttemptForm,
     ChoiceFormSet,
+    GiftImportForm,
     GrantAttemptsForm,
     QuestionForm,
     RegradeForm,
     choices_from,
 )
+from quizzes.gift import GiftError, export_gift, import_gift
 from quizzes.grading import grade_answers
 from quizzes.models import Attempt, Participation, PostTest, Question, QuestionVersion, Regrade
 from quizzes.queries import attempt_items, preview_items, standing_on
@@ -308,3 +311,36 @@ def learner_names(user, plan) -> dict[int, str]:
         return {}
     ids = {change.learner_id for change in plan.changes}
     return {u.pk: f"{u.get_full_name()} ({u.email})" for u in User.objects.filter(pk__in=ids)}
+
+
+@permission_required("quizzes.view_question", raise_exception=True)
+def gift_export(request, slug):
+    post_test = get_object_or_404(PostTest.objects.select_related("module"), module__slug=slug)
+    response = HttpResponse(export_gift(post_test), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{slug}.gift.txt"'
+    return response
+
+
+@permission_required("quizzes.add_question", raise_exception=True)
+def gift_import(request, slug):
+    post_test = get_object_or_404(PostTest.objects.select_related("module"), module__slug=slug)
+    module = post_test.module
+    form = GiftImportForm(request.POST or None, request.FILES or None, module=module)
+    problems = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            added = import_gift(
+                post_test,
+                form.cleaned_data["file"].read(),
+                default_objective=form.cleaned_data["default_objective"],
+            )
+        except GiftError as refusal:
+            problems = refusal.errors
+        else:
+            messages.success(request, f"Imported {len(added)} question{pluralize(len(added))}.")
+            return redirect("courses:author_module", slug=module.slug)
+    return render(
+        request,
+        "quizzes/gift_import.html",
+        {"module": module, "form": form, "problems": problems},
+    )
