@@ -63,6 +63,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "certificates.view_creditclaim",
         "certificates.view_evaluation",
         "certificates.view_certificateevent",
+        "auditlog.view_logentry",
+        "quizzes.view_regrade",
     ],
 }
 

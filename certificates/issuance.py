@@ -27,6 +27,7 @@ from certificates.models import (
     CertificateEventKind,
     CertificateStatus,
 )
+from cme_site.audit import recorded_as
 
 logger = logging.getLogger(__name__)
 
@@ -159,7 +160,8 @@ def revoke_certificate(certificate: Certificate, *, by: User, reason: str) -> Ce
             f"{certificate.get_status_display().lower()}."
         )
     certificate.status = CertificateStatus.REVOKED
-    certificate.save(update_fields=["status"])
+    with recorded_as(by, reason=reason):
+        certificate.save(update_fields=["status"])
     CertificateEvent.objects.create(
         certificate=certificate, kind=CertificateEventKind.REVOKED, actor=by, reason=reason
     )
@@ -183,11 +185,12 @@ def reissue_certificate(certificate: Certificate, *, by: User, reason: str) -> C
             f"Only a valid certificate can be re-issued; this one is "
             f"{old.get_status_display().lower()}."
         )
-    old.status = CertificateStatus.SUPERSEDED
-    old.save(update_fields=["status"])
-    new = create_certificate(old.claim, learner=old.claim.learner)
-    old.superseded_by = new
-    old.save(update_fields=["superseded_by"])
+    with recorded_as(by, reason=reason):
+        old.status = CertificateStatus.SUPERSEDED  # first: one current certificate per claim
+        old.save(update_fields=["status"])
+        new = create_certificate(old.claim, learner=old.claim.learner)
+        old.superseded_by = new
+        old.save(update_fields=["superseded_by"])
     CertificateEvent.objects.create(
         certificate=old, kind=CertificateEventKind.REISSUED, actor=by, reason=reason
     )

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from cme_site.audit import recorded_as
 from courses.exceptions import ModuleActionRefused, PublishRefused
 from courses.models import DisclosureStatus, Module, ModuleStatus
 
@@ -77,7 +78,8 @@ def publish_module(module: Module, *, by: User) -> Module:
         raise PublishRefused(problems)
     module.status = ModuleStatus.PUBLISHED
     module.published_at = timezone.now()
-    module.save(update_fields=["status", "published_at", "updated_at"])
+    with recorded_as(by, reason="Published"):
+        module.save(update_fields=["status", "published_at", "updated_at"])
     return module
 
 
@@ -87,7 +89,8 @@ def archive_module(module: Module, *, by: User) -> Module:
     if module.status != ModuleStatus.PUBLISHED:
         raise ModuleActionRefused("Only a published module can be archived.")
     module.status = ModuleStatus.ARCHIVED
-    module.save(update_fields=["status", "updated_at"])
+    with recorded_as(by, reason="Archived"):
+        module.save(update_fields=["status", "updated_at"])
     return module
 
 

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils.dateformat import format as format_date
 
 from accounts.models import User
+from cme_site.audit import recorded_as
 from courses.disclosures import has_seen_disclosures
 from quizzes.exceptions import (
     AlreadyPassed,
@@ -195,7 +196,8 @@ def grant_attempts(
     else:
         raise GrantRefused(f"Unknown kind of grant: {kind!r}.")
     participation.extra_attempts += added
-    participation.save(update_fields=["extra_attempts"])
+    with recorded_as(granted_by, reason=reason):
+        participation.save(update_fields=["extra_attempts"])
     return AttemptGrant.objects.create(
         participation=participation,
         kind=kind,

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import User
+from cme_site.audit import recorded_as
 from quizzes.exceptions import PostTestError
 from quizzes.grading import grade_count, is_item_correct
 from quizzes.models import Attempt, AttemptQuestion, QuestionVersion, Regrade, validate_choices
@@ -115,18 +116,21 @@ def apply_regrade(
     list(Attempt.objects.select_for_update().filter(pk__in=attempt_ids).order_by("pk"))
     plan = plan_regrade(version, correct_choice_ids=correct_choice_ids)
 
-    for choice in version.choices.all():
-        choice.is_correct = choice.pk in plan.new_key
-        choice.save(update_fields=["is_correct"])
-    for item in AttemptQuestion.objects.filter(
-        question_version=version, attempt__status="graded"
-    ).prefetch_related("responses"):
-        item.is_correct = is_item_correct({r.choice_id for r in item.responses.all()}, plan.new_key)
-        item.save(update_fields=["is_correct"])
-    for change in plan.changes:
-        Attempt.objects.filter(pk=change.attempt_id).update(
-            score=change.new_score, passed=change.new_passed, correct_count=change.new_correct
-        )
+    with recorded_as(by, reason=reason):
+        for choice in version.choices.all():
+            choice.is_correct = choice.pk in plan.new_key
+            choice.save(update_fields=["is_correct"])
+        items = AttemptQuestion.objects.filter(question_version=version, attempt__status="graded")
+        for item in items.prefetch_related("responses"):
+            selected = {r.choice_id for r in item.responses.all()}
+            item.is_correct = is_item_correct(selected, plan.new_key)
+            item.save(update_fields=["is_correct"])
+        attempts = Attempt.objects.in_bulk([c.attempt_id for c in plan.changes])
+        for change in plan.changes:
+            attempt = attempts[change.attempt_id]
+            attempt.score, attempt.passed = change.new_score, change.new_passed
+            attempt.correct_count = change.new_correct
+            attempt.save(update_fields=["score", "passed", "correct_count"])
 
     failing = {c.learner_id for c in plan.now_failing}
     still_passing = set(

@@ -133,7 +133,8 @@ def celery_worker_process(django_db_setup, django_db_blocker, _own_task_queue, t
         "EMAIL_URL": f"filemail:///{mail_dir}",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "cme_site", "worker", "--queues", _own_task_queue,
+        [sys.executable, "-m", "celery", "-A", "tests.celery_worker_app", "worker",
+         "--queues", _own_task_queue,
          "--hostname", node_name, "--concurrency", "2", "--loglevel", "WARNING",
          "--without-gossip", "--without-mingle"],
         cwd=REPO,

@@ -54,10 +54,12 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_countries",
     "django_ratelimit",
+    "auditlog",
     "accounts",
     "courses",
     "quizzes",
     "certificates",
+    "cme_site.apps.CmeSiteConfig",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
 ]
 
 ROOT_URLCONF = "cme_site.urls"

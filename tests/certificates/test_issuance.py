@@ -176,3 +176,16 @@ def test_the_requeue_command_reports_what_it_queued(certificate, monkeypatch, ca
     call_command("requeue_pending_certificates")
 
     assert "Queued 1 pending certificate again." in capsys.readouterr().out
+
+
+def test_revocation_and_reissue_are_in_the_audit_log(certificate, cme_administrator, monkeypatch):
+    from auditlog.models import LogEntry
+
+    monkeypatch.setattr("certificates.tasks.issue_certificate.delay", lambda pk: None)
+    issued = issue_certificate(certificate.pk)
+    reissue_certificate(issued, by=cme_administrator, reason="Name corrected.")
+
+    entries = LogEntry.objects.get_for_object(issued).filter(actor=cme_administrator)
+    status_change = next(e for e in entries if "status" in e.changes_dict)
+    assert status_change.additional_data == {"reason": "Name corrected."}
+    assert status_change.changes_dict["status"] == ["issued", "superseded"]

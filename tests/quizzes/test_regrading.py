@@ -162,3 +162,27 @@ def test_learners_cannot_regrade(client, scenario, learner):
     url = reverse("quizzes:regrade", args=[scenario["version"].question.pk])
 
     assert client.get(url).status_code == 403
+
+
+def test_a_regrade_is_in_the_audit_log_with_who_why_and_the_values_before_and_after(
+    scenario, cme_administrator
+):
+    from auditlog.models import LogEntry
+
+    apply_regrade(
+        scenario["version"],
+        correct_choice_ids={scenario["b"].pk},
+        reason="Key was wrong.",
+        by=cme_administrator,
+    )
+
+    entry = LogEntry.objects.get_for_object(scenario["b"]).get(actor=cme_administrator)
+    assert entry.actor == cme_administrator
+    assert entry.additional_data == {"reason": "Key was wrong."}
+    assert entry.changes_dict["is_correct"] == ["False", "True"]
+    cy_attempt = scenario["cy"][1]
+    regraded = LogEntry.objects.get_for_object(cy_attempt).get(actor=cme_administrator)
+    assert regraded.changes_dict["passed"] == [
+        "True",
+        "False",
+    ]
