@@ -8,6 +8,8 @@ app_name = "accounts"
 urlpatterns = [
     path("sign-up/", views.sign_up, name="signup"),
     path("profile/", views.edit_profile, name="profile"),
+    path("learners/", views.learners, name="learners"),
+    path("learners/<int:pk>/", views.learner_detail, name="learner"),
     path("log-in/", auth_views.LoginView.as_view(), name="login"),
     path("log-out/", auth_views.LogoutView.as_view(), name="logout"),
     path(

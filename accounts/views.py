@@ -1,11 +1,14 @@
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.forms import ProfileForm, SignUpForm
+from accounts.models import User
 from accounts.profiles import update_profile
+from accounts.queries import find_learners, learner_record
 from accounts.registration import profile_of, register_learner
 
 
@@ -43,3 +46,16 @@ def edit_profile(request):
         messages.success(request, "Your profile has been saved.")
         return redirect("accounts:profile")
     return render(request, "accounts/profile_form.html", {"form": form, "profile": profile})
+
+
+@permission_required("accounts.view_learner_records", raise_exception=True)
+def learners(request):
+    search = request.GET.get("q", "").strip()[:100]
+    page = Paginator(find_learners(search), 25).get_page(request.GET.get("page"))
+    return render(request, "accounts/learner_list.html", {"page": page, "search": search})
+
+
+@permission_required("accounts.view_learner_records", raise_exception=True)
+def learner_detail(request, pk):
+    user = get_object_or_404(User.objects.select_related("profile"), pk=pk)
+    return render(request, "accounts/learner_detail.html", learner_record(user))

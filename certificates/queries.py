@@ -81,3 +81,78 @@ def credit_label(certificate: Certificate) -> str:
     if certificate.printed.get("kind") == "participation":
         return f"Participation (hours) — activity designated for {name}"
     return name
+
+
+@dataclass
+class ObjectiveSummary:
+    objective: object
+    counts: dict[int, int]  # Likert value → number of learners
+    mean: Decimal | None
+
+
+@dataclass
+class EvaluationSummary:
+    evaluations: int
+    objectives: list[ObjectiveSummary]
+    relevance_mean: Decimal | None
+    quality_mean: Decimal | None
+    bias_free: int
+    bias_reported: list  # evaluations answering "no", with their comments
+    commitments: list[str]
+
+
+def evaluation_summary(module) -> EvaluationSummary:
+    """The Likert results per objective and the commercial-bias answers with their comments,
+    as accreditors ask for them; aggregated in the database."""
+    from django.db.models import Avg, Count, Q
+
+    from certificates.models import Evaluation, ObjectiveRating
+
+    evaluations = Evaluation.objects.filter(module=module)
+    overall = evaluations.aggregate(
+        total=Count("pk"),
+        relevance=Avg("relevance"),
+        quality=Avg("overall_quality"),
+        bias_free=Count("pk", filter=Q(free_of_commercial_bias=True)),
+    )
+    counts: dict[int, dict[int, int]] = {}
+    for objective_id, rating, count in (
+        ObjectiveRating.objects.filter(evaluation__module=module)
+        .values_list("objective_id", "rating")
+        .annotate(n=Count("pk"))
+    ):
+        counts.setdefault(objective_id, {})[rating] = count
+    means = dict(
+        ObjectiveRating.objects.filter(evaluation__module=module)
+        .values_list("objective_id")
+        .annotate(mean=Avg("rating"))
+    )
+    objectives = [
+        ObjectiveSummary(
+            objective=objective,
+            counts={value: counts.get(objective.pk, {}).get(value, 0) for value in range(1, 6)},
+            mean=_rounded(means.get(objective.pk)),
+        )
+        for objective in module.objectives.all()
+    ]
+    return EvaluationSummary(
+        evaluations=overall["total"],
+        objectives=objectives,
+        relevance_mean=_rounded(overall["relevance"]),
+        quality_mean=_rounded(overall["quality"]),
+        bias_free=overall["bias_free"],
+        bias_reported=list(
+            evaluations.filter(free_of_commercial_bias=False)
+            .order_by("-submitted_at")
+            .values("submitted_at", "bias_comment")
+        ),
+        commitments=list(
+            evaluations.exclude(commitment_to_change="")
+            .order_by("-submitted_at")
+            .values_list("commitment_to_change", flat=True)[:200]
+        ),
+    )
+
+
+def _rounded(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"))

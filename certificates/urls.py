@@ -13,4 +13,9 @@ urlpatterns = [
     path("certificates/<int:pk>/reissue/", views.reissue, name="reissue"),
     path("transcript/", views.transcript_page, name="transcript"),
     path("verify/<str:code>/", views.verify, name="verify"),
+    path(
+        "cme-admin/modules/<slug:slug>/evaluations/",
+        views.evaluation_summary_page,
+        name="evaluation_summary",
+    ),
 ]

@@ -13,7 +13,7 @@ from certificates.exceptions import CreditError
 from certificates.forms import ClaimForm, DateRangeForm, EvaluationForm, ReasonForm
 from certificates.issuance import reissue_certificate, render_certificate_pdf, revoke_certificate
 from certificates.models import Certificate, CertificateStatus, CreditClaim
-from certificates.queries import credit_label, transcript
+from certificates.queries import credit_label, evaluation_summary, transcript
 from cme_site.ratelimits import limit_rate
 from courses.models import Module
 
@@ -210,3 +210,13 @@ def transcript_csv(learner, data) -> HttpResponse:
                 ]
             )
     return response
+
+
+@permission_required("certificates.view_evaluation", raise_exception=True)
+def evaluation_summary_page(request, slug):
+    module = get_object_or_404(Module, slug=slug)
+    return render(
+        request,
+        "certificates/evaluation_summary.html",
+        {"module": module, "summary": evaluation_summary(module)},
+    )
