@@ -15,5 +15,10 @@ urlpatterns = [
     path("author/modules/<slug:slug>/questions/new/", views.edit_question, name="add_question"),
     path("author/modules/<slug:slug>/preview/post-test/", views.preview, name="preview"),
     path("author/modules/<slug:slug>/questions.gift", views.gift_export, name="gift_export"),
+    path(
+        "author/modules/<slug:slug>/item-analysis/",
+        views.item_analysis_page,
+        name="item_analysis",
+    ),
     path("author/modules/<slug:slug>/questions/import/", views.gift_import, name="gift_import"),
 ]

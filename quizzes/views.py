@@ -1,15 +1,19 @@
+import csv
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from courses.models import Module
 from quizzes.attempts import grant_attempts, start_attempt, submit_attempt
 from quizzes.authoring import add_question, revise_question, set_question_in_use
+from quizzes.charts import facility_bars_svg, score_histogram_svg
 from quizzes.exceptions import InvalidAnswers, PostTestClosed, PostTestError
 from quizzes.forms import (
     AttemptForm,
@@ -25,6 +29,7 @@ from quizzes.grading import grade_answers
 from quizzes.models import Attempt, Participation, PostTest, Question, QuestionVersion, Regrade
 from quizzes.queries import attempt_items, preview_items, standing_on
 from quizzes.regrading import RegradeRefused, apply_regrade, plan_regrade
+from quizzes.statistics import item_analysis, item_analysis_csv_rows
 
 
 def learner_attempt(request, pk) -> Attempt:
@@ -343,4 +348,28 @@ def gift_import(request, slug):
         request,
         "quizzes/gift_import.html",
         {"module": module, "form": form, "problems": problems},
+    )
+
+
+@permission_required("quizzes.view_question", raise_exception=True)
+def item_analysis_page(request, slug):
+    """How each question performs: facility, discrimination, distractors, score spread."""
+    post_test = get_object_or_404(PostTest.objects.select_related("module"), module__slug=slug)
+    analysis = item_analysis(post_test)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{slug}-item-analysis.csv"'
+        csv.writer(response).writerows(item_analysis_csv_rows(analysis))
+        return response
+    return render(
+        request,
+        "quizzes/item_analysis.html",
+        {
+            "module": post_test.module,
+            "post_test": post_test,
+            "analysis": analysis,
+            # Built by quizzes.charts from escaped text only.
+            "histogram": mark_safe(score_histogram_svg(analysis)),  # noqa: S308
+            "facility_chart": mark_safe(facility_bars_svg(analysis)),  # noqa: S308
+        },
     )

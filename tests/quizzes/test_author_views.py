@@ -125,3 +125,28 @@ def test_a_draft_module_can_be_previewed_by_its_author(client, course_author, po
     client.force_login(course_author)
 
     assert client.get(reverse("quizzes:preview", args=[module.slug])).status_code == 200
+
+
+def test_an_author_sees_how_each_question_performs_with_charts_and_csv(
+    client, course_author, ready_learner, post_test
+):
+    attempt = start_attempt(ready_learner, post_test=post_test)
+    submit_attempt(attempt, answers=answers_for(attempt, correct=4))
+    client.force_login(course_author)
+    url = reverse("quizzes:item_analysis", args=[post_test.module.slug])
+
+    page = client.get(url)
+    csv_file = client.get(url, {"format": "csv"})
+
+    html = page.content.decode()
+    assert "1 graded attempt by 1 learner." in html
+    assert html.count('role="img"') == 2
+    assert csv_file["Content-Type"] == "text/csv; charset=utf-8"
+    assert len(csv_file.content.decode().splitlines()) > 5
+
+
+def test_learners_cannot_see_item_analysis(client, learner, post_test):
+    client.force_login(learner)
+
+    url = reverse("quizzes:item_analysis", args=[post_test.module.slug])
+    assert client.get(url).status_code == 403
