@@ -208,3 +208,61 @@ class CertificateEvent(models.Model):
 
     def __str__(self):
         return f"{self.certificate} {self.kind} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class ExportKind(models.TextChoices):
+    COMPLETIONS_CSV = "completions_csv", "Completions (CSV)"
+    COMPLETIONS_XLSX = "completions_xlsx", "Completions (Excel)"
+    PARS = "pars", "PARS learner batch (tab-delimited)"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ExportJob(models.Model):
+    """One requested report file. The export task receives its id, writes the file, and
+    records its progress and its success or failure here, for the page to show."""
+
+    kind = models.CharField(max_length=20, choices=ExportKind.choices)
+    filters = models.JSONField(
+        default=dict, blank=True, help_text="The report's filters, as query-string values."
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    progress = models.PositiveIntegerField(default=0, help_text="Rows written so far.")
+    total = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Rows expected, counted when the export starts."
+    )
+    file = models.FileField(upload_to="exports/", blank=True)
+    skipped = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="PARS: completions left out because the learner's profile lacks a field.",
+    )
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="done") | ~models.Q(file=""),
+                name="finished_exports_have_a_file",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} export #{self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ExportStatus.DONE, ExportStatus.FAILED)

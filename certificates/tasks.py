@@ -29,3 +29,17 @@ def issue_certificate(certificate_id: int) -> str:
 def requeue_pending_certificates() -> int:
     """Queue again the certificates that have stayed pending (run by Celery beat)."""
     return issuance.requeue_stale_certificates()
+
+
+# An export of a million rows takes minutes, more than the default limits allow.
+EXPORT_SOFT_TIME_LIMIT = 15 * 60
+EXPORT_TIME_LIMIT = EXPORT_SOFT_TIME_LIMIT + 60
+
+
+@shared_task(soft_time_limit=EXPORT_SOFT_TIME_LIMIT, time_limit=EXPORT_TIME_LIMIT)
+def run_export(job_id: int) -> str:
+    """Write one export job's file, recording progress and the outcome on the job; a job
+    already done is left alone."""
+    from certificates.exports import fill_export
+
+    return fill_export(job_id).status

@@ -1,21 +1,27 @@
 import csv
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from accounts.models import Designation
+from certificates import reports
 from certificates.claims import claim_credit, credit_options
 from certificates.evaluations import has_evaluated, has_passed, submit_evaluation
 from certificates.exceptions import CreditError
+from certificates.exports import request_export, stream_csv
 from certificates.forms import ClaimForm, DateRangeForm, EvaluationForm, ReasonForm
 from certificates.issuance import reissue_certificate, render_certificate_pdf, revoke_certificate
-from certificates.models import Certificate, CertificateStatus, CreditClaim
+from certificates.models import Certificate, CertificateStatus, CreditClaim, ExportJob
 from certificates.queries import credit_label, evaluation_summary, transcript
 from cme_site.ratelimits import limit_rate
-from courses.models import Module
+from courses.models import CreditType, Module
 
 
 def published_module(slug) -> Module:
@@ -220,3 +226,104 @@ def evaluation_summary_page(request, slug):
         "certificates/evaluation_summary.html",
         {"module": module, "summary": evaluation_summary(module)},
     )
+
+
+# CME administrators: credit reports and exports --------------------------------------
+
+REPORTS_PERMISSION = "accounts.view_learner_records"
+
+
+def report_filter(request):
+    """The report filter from the query string, and the context its form needs (with the
+    errors of any value that could not be read)."""
+    report, errors = reports.CompletionFilter.from_query(request.GET)
+    return (
+        report,
+        {
+            "errors": errors,
+            "query": request.GET,
+            "modules": Module.objects.order_by("title", "edition"),
+            "credit_types": CreditType.objects.all(),
+            "professions": Designation.choices,
+            "query_string": urlencode(report.as_query()),
+        },
+    )
+
+
+@permission_required(REPORTS_PERMISSION, raise_exception=True)
+def dashboard(request):
+    """Who earned which credits: totals for the filter, the completions, and exports."""
+    report, context = report_filter(request)
+    if request.GET.get("format") == "csv" and not context["errors"]:
+        response = StreamingHttpResponse(
+            stream_csv(reports.completion_rows(report)), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = 'attachment; filename="cme-completions.csv"'
+        return response
+    completions = (
+        reports.completions(report)
+        .select_related("learner", "module", "credit_type")
+        .order_by("-completed_on", "-pk")
+    )
+    context.update(
+        {
+            "totals": reports.completion_totals(report),
+            "page": Paginator(completions, 50).get_page(request.GET.get("page")),
+            "jobs": ExportJob.objects.filter(requested_by=request.user)[:5],
+        }
+    )
+    return render(request, "certificates/credit_dashboard.html", context)
+
+
+@require_POST
+@permission_required(REPORTS_PERMISSION, raise_exception=True)
+def request_export_view(request):
+    report, errors = reports.CompletionFilter.from_query(request.POST)
+    if errors:
+        messages.error(request, " ".join(errors.values()))
+        return redirect("certificates:dashboard")
+    try:
+        job = request_export(request.user, kind=request.POST.get("kind", ""), filters=report)
+    except ValueError:
+        messages.error(request, "Choose a kind of export.")
+        return redirect("certificates:dashboard")
+    return redirect("certificates:export_job", pk=job.pk)
+
+
+@permission_required(REPORTS_PERMISSION, raise_exception=True)
+def export_job(request, pk):
+    job = get_object_or_404(ExportJob, pk=pk, requested_by=request.user)
+    template = (
+        "certificates/exportjob_status.html"
+        if request.htmx
+        else "certificates/exportjob_detail.html"
+    )
+    return render(request, template, {"job": job})
+
+
+@permission_required(REPORTS_PERMISSION, raise_exception=True)
+def export_download(request, pk):
+    job = get_object_or_404(ExportJob, pk=pk, requested_by=request.user)
+    if not job.file:
+        raise Http404("This export has no file yet.")
+    extension = {"completions_csv": "csv", "completions_xlsx": "xlsx", "pars": "txt"}[job.kind]
+    return FileResponse(
+        job.file.open("rb"), as_attachment=True, filename=f"cme-{job.kind}-{job.pk}.{extension}"
+    )
+
+
+@permission_required(REPORTS_PERMISSION, raise_exception=True)
+def pars_page(request):
+    """The PARS batch for consenting learners: who is missing a required field, and which
+    completions' 30-day reporting windows are closing."""
+    report, context = report_filter(request)
+    due = reports.reporting_window(timezone.localdate()).select_related("learner", "module")
+    context.update(
+        {
+            "missing": reports.missing_pars_fields(report),
+            "row_count": reports.pars_row_count(report),
+            "due": [(claim, reports.pars_deadline(claim.completed_on)) for claim in due[:200]],
+            "columns": [column for column, _ in reports.PARS_COLUMNS],
+        }
+    )
+    return render(request, "certificates/pars.html", context)

@@ -1,0 +1,284 @@
+"""Writing report rows out: a streamed CSV response, Excel and PARS files, and export jobs.
+
+The writers take any iterable of rows (the header first), as `certificates.reports` yields
+them, and never hold more than a small batch in memory. A long export is an `ExportJob`
+row: `request_export` creates it and queues `run_export`, which calls `fill_export` to
+write the file through Django's storage and record progress, success or failure.
+"""
+
+import contextlib
+import csv
+import logging
+import os
+import secrets
+import tempfile
+from collections.abc import Iterable, Iterator
+from typing import IO
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.core.exceptions import PermissionDenied
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from accounts.models import User
+from certificates import reports
+from certificates.models import ExportJob, ExportKind, ExportStatus
+
+logger = logging.getLogger(__name__)
+
+
+class ExportError(Exception):
+    """An export cannot be written; the message is shown to the administrator as it is."""
+
+
+PROGRESS_EVERY = 1000  # rows between two progress updates of an export job
+CSV_BATCH = 500  # rows per chunk of a streamed CSV response
+XLSX_MAX_ROWS = 1_048_576  # an Excel sheet's limit, header included
+EXPORT_PERMISSION = "accounts.view_learner_records"
+
+# Spreadsheet programs run a cell that starts with one of these as a formula; learners type
+# their own names, so text cells starting so are prefixed with an apostrophe (OWASP's advice
+# against CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _neutralized(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _safe_row(row: Iterable) -> list:
+    return [_neutralized(value) for value in row]
+
+
+# CSV --------------------------------------------------------------------------
+
+
+class _LineBuffer:
+    """A file-like object whose write() hands the text back instead of storing it, so
+    that csv.writer can format one row at a time."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def stream_csv(rows: Iterable[Iterable]) -> Iterator[str]:
+    """CSV text in chunks of CSV_BATCH rows, ready for a streamed response, e.g.
+    `StreamingHttpResponse(stream_csv(completion_rows(f)), content_type="text/csv")`."""
+    writer = csv.writer(_LineBuffer())
+    batch: list[str] = []
+    for row in rows:
+        batch.append(writer.writerow(_safe_row(row)))
+        if len(batch) >= CSV_BATCH:
+            yield "".join(batch)
+            batch.clear()
+    if batch:
+        yield "".join(batch)
+
+
+def write_csv(rows: Iterable[Iterable], file: IO[bytes]) -> None:
+    """The same CSV as `stream_csv`, UTF-8, into a binary file."""
+    for chunk in stream_csv(rows):
+        file.write(chunk.encode())
+
+
+# Excel ------------------------------------------------------------------------
+
+
+def write_xlsx(rows: Iterable[Iterable], file: IO[bytes], *, title: str = "Completions") -> None:
+    """An Excel workbook of one sheet, header in bold, written row by row (openpyxl's
+    write-only mode keeps memory flat). Dates and amounts stay typed cells."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title)
+    rows = iter(rows)
+    header = next(rows, None)
+    if header is not None:
+        bold = Font(bold=True)
+        cells = []
+        for value in header:
+            cell = WriteOnlyCell(sheet, value=_neutralized(value))
+            cell.font = bold
+            cells.append(cell)
+        sheet.append(cells)
+    try:
+        for count, row in enumerate(rows, start=2):
+            if count > XLSX_MAX_ROWS:
+                raise ExportError(too_many_rows_for_excel())
+            sheet.append(_safe_row(row))
+    except BaseException:
+        _discard(workbook)
+        raise
+    workbook.save(file)
+
+
+def too_many_rows_for_excel() -> str:
+    return (
+        f"An Excel sheet holds at most {XLSX_MAX_ROWS - 1:,} rows under its header; "
+        "narrow the filters or export CSV instead."
+    )
+
+
+def _discard(workbook: Workbook) -> None:
+    """Finish a half-written workbook into nothing, so that openpyxl closes its row writer
+    and deletes its temporary files."""
+    with open(os.devnull, "wb") as sink, contextlib.suppress(Exception):
+        workbook.save(sink)
+
+
+# PARS -------------------------------------------------------------------------
+
+
+def _pars_cell(value) -> str:
+    # A tab or line break inside a value would shift the columns of the batch file.
+    return " ".join(str(value).split()) if value is not None else ""
+
+
+def write_pars(rows: Iterable[Iterable], file: IO[bytes]) -> None:
+    """The PARS learner batch: tab-delimited, UTF-8 (no byte-order mark), CRLF line ends,
+    no quoting. Whitespace runs inside a value (tabs, line breaks) become one space;
+    otherwise values are written unchanged, without the spreadsheet formula guard: the file
+    goes to ACCME and must carry learners' names exactly."""
+    for row in rows:
+        file.write(("\t".join(_pars_cell(v) for v in row) + "\r\n").encode())
+
+
+# Export jobs ------------------------------------------------------------------
+
+_EXTENSIONS = {
+    ExportKind.COMPLETIONS_CSV: "csv",
+    ExportKind.COMPLETIONS_XLSX: "xlsx",
+    ExportKind.PARS: "txt",
+}
+
+
+def may_export(user: User) -> bool:
+    """Exports carry learners' personal data: only those who may see learner records."""
+    return user.is_active and user.has_perm(EXPORT_PERMISSION)
+
+
+@transaction.atomic
+def request_export(user: User, *, kind: str, filters: reports.CompletionFilter) -> ExportJob:
+    """Record an export job and queue its task once the transaction commits."""
+    if not may_export(user):
+        raise PermissionDenied("You may not export learners' records.")
+    if kind not in ExportKind.values:
+        raise ValueError(f"Unknown export kind: {kind!r}")
+    job = ExportJob.objects.create(kind=kind, filters=filters.as_query(), requested_by=user)
+    transaction.on_commit(lambda: enqueue_export(job.pk))
+    return job
+
+
+def enqueue_export(job_id: int) -> bool:
+    """Send the export task to the broker; if the broker is unreachable, the job fails
+    with a message saying to try again, instead of staying queued forever."""
+    from certificates.tasks import run_export
+
+    try:
+        run_export.delay(job_id)
+    except (BrokerError, OSError) as exc:
+        logger.warning("export %s not queued, broker unavailable: %s", job_id, exc)
+        ExportJob.objects.filter(pk=job_id, status=ExportStatus.QUEUED).update(
+            status=ExportStatus.FAILED,
+            error="The export could not be queued (the task queue is unavailable); try again.",
+            finished_at=timezone.now(),
+        )
+        return False
+    return True
+
+
+def _rows_for(job: ExportJob, report_filter: reports.CompletionFilter):
+    """(rows, expected row count, skipped learners) for the job's kind."""
+    if job.kind == ExportKind.PARS:
+        rows, missing = reports.pars_rows(report_filter)
+        skipped = [
+            {
+                "learner_id": m.learner.pk,
+                "email": m.learner.email,
+                "claim_id": m.claim.pk,
+                "activity": m.claim.module.title,
+                "completed_on": m.claim.completed_on.isoformat(),
+                "fields": list(m.fields),
+            }
+            for m in missing
+        ]
+        return rows, reports.pars_row_count(report_filter), skipped
+    return (
+        reports.completion_rows(report_filter),
+        reports.completion_count(report_filter),
+        [],
+    )
+
+
+def _counting(rows: Iterable, job_id: int) -> Iterator:
+    """Pass the rows through, recording every PROGRESS_EVERY data rows how many went by."""
+    written = 0
+    for index, row in enumerate(rows):
+        yield row
+        if index:  # the first row is the header
+            written = index
+            if written % PROGRESS_EVERY == 0:
+                ExportJob.objects.filter(pk=job_id).update(progress=written)
+    ExportJob.objects.filter(pk=job_id).update(progress=written)
+
+
+WRITERS = {
+    ExportKind.COMPLETIONS_CSV: write_csv,
+    ExportKind.COMPLETIONS_XLSX: write_xlsx,
+    ExportKind.PARS: write_pars,
+}
+
+
+def fill_export(job_id: int) -> ExportJob:
+    """Write the job's file and record the outcome; a job already done is left alone, so
+    running it twice writes one file. Any error fails the job with the error kept."""
+    job = ExportJob.objects.get(pk=job_id)
+    if job.status == ExportStatus.DONE:
+        return job
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportStatus.RUNNING, progress=0, error="", finished_at=None
+    )
+    try:
+        report_filter, errors = reports.CompletionFilter.from_query(job.filters)
+        if errors:
+            raise ExportError(" ".join(errors.values()))
+        rows, total, skipped = _rows_for(job, report_filter)
+        ExportJob.objects.filter(pk=job.pk).update(total=total, skipped=skipped)
+        if job.kind == ExportKind.COMPLETIONS_XLSX and total >= XLSX_MAX_ROWS:
+            raise ExportError(too_many_rows_for_excel())
+        with tempfile.TemporaryFile() as scratch:
+            WRITERS[job.kind](_counting(rows, job.pk), scratch)
+            scratch.seek(0)
+            job.refresh_from_db()
+            job.file.save(_file_name(job), File(scratch), save=False)
+    except SoftTimeLimitExceeded:
+        return _fail(job, "The export took too long and was stopped; narrow the filters.")
+    except ExportError as exc:
+        return _fail(job, str(exc))
+    except Exception as exc:
+        logger.exception("export %s failed", job.pk)
+        return _fail(job, f"{type(exc).__name__}: {exc}")
+    job.status = ExportStatus.DONE
+    job.finished_at = timezone.now()
+    job.save(update_fields=["file", "status", "finished_at"])
+    return job
+
+
+def _fail(job: ExportJob, error: str) -> ExportJob:
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportStatus.FAILED, error=error, finished_at=timezone.now()
+    )
+    job.refresh_from_db()
+    return job
+
+
+def _file_name(job: ExportJob) -> str:
+    """Unguessable: the file holds personal data. Serve it through a permission check."""
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    token = secrets.token_hex(8)
+    return f"{job.kind}-{job.pk}-{stamp}-{token}.{_EXTENSIONS[job.kind]}"
