@@ -97,3 +97,19 @@ def test_an_administrator_finds_a_learner_and_sees_the_whole_record(
     assert "Attempt 1: Submitted and graded, 100% (passed)" in html
     assert module.title in html
     assert "valid" in html
+
+
+def test_the_audit_log_shows_who_did_what_and_why(
+    client, cme_administrator, evaluated_learner, module
+):
+    from certificates.issuance import revoke_certificate
+
+    certificate = issue_certificate(claim(evaluated_learner, module).certificates.get().pk)
+    revoke_certificate(certificate, by=cme_administrator, reason="Duplicate claim.")
+    client.force_login(cme_administrator)
+
+    listing = client.get(reverse("admin:auditlog_logentry_changelist"), {"q": "Duplicate"})
+
+    html = listing.content.decode()
+    assert "Duplicate claim." in html
+    assert "cme-admin@example.com" in html
