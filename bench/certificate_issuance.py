@@ -22,33 +22,18 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from _setup import REPO, bench_env, fresh_database
 
-PG = "postgres://postgres:postgres@127.0.0.1:5432"
 DATABASE = "cme_bench"
 QUEUE = f"bench-{os.getpid()}"
 WORK = Path(tempfile.mkdtemp(prefix="cme-bench-"))
-ENV = {
-    "DJANGO_SETTINGS_MODULE": "cme_site.settings.local",
-    "DJANGO_DEBUG": "false",
-    "DJANGO_SECRET_KEY": "bench-only",
-    "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-    "DATABASE_URL": f"{PG}/{DATABASE}",
-    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/13",
-    "CACHE_URL": "redis://127.0.0.1:6379/12",
-    "EMAIL_URL": f"filemail:///{WORK / 'mail'}",
-    "MEDIA_ROOT": str(WORK / "media"),
-    "LOG_LEVEL": "WARNING",
-}
-
-
-def fresh_database():
-    import psycopg
-
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DATABASE}")
+ENV = bench_env(
+    DATABASE,
+    CELERY_BROKER_URL="redis://127.0.0.1:6379/13",
+    CACHE_URL="redis://127.0.0.1:6379/12",
+    EMAIL_URL=f"filemail:///{WORK / 'mail'}",
+    MEDIA_ROOT=str(WORK / "media"),
+)
 
 
 def make_pending_certificates(count: int, *, first: int = 0) -> list[int]:
@@ -141,7 +126,7 @@ def main():
     args = parser.parse_args()
 
     os.environ.update(ENV)
-    fresh_database()
+    fresh_database(DATABASE)
     import django
 
     django.setup()

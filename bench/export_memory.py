@@ -24,33 +24,17 @@ import subprocess
 import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from _setup import REPO, bench_env, fresh_database
 
-PG = "postgres://postgres:postgres@127.0.0.1:5432"
 DATABASE = "cme_bench_export"
-ENV = {
-    "DJANGO_SETTINGS_MODULE": "cme_site.settings.local",
-    "DJANGO_DEBUG": "false",
-    "DJANGO_SECRET_KEY": "bench-only",
-    "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-    "DATABASE_URL": f"{PG}/{DATABASE}",
-    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/13",
-    "CACHE_URL": "redis://127.0.0.1:6379/12",
-    "LOG_LEVEL": "WARNING",
-}
+ENV = bench_env(
+    DATABASE,
+    CELERY_BROKER_URL="redis://127.0.0.1:6379/13",
+    CACHE_URL="redis://127.0.0.1:6379/12",
+)
 MEASURE_TIMEOUT = 1800  # seconds, for one measuring process
 FIRST_NAMES = ("Maria", "James", "Aisha", "Wei", "Olga", "Carlos", "Priya", "Tomás")
-
-
-def fresh_database():
-    import psycopg
-
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DATABASE}")
 
 
 # Filling ----------------------------------------------------------------------
@@ -361,7 +345,7 @@ def main():
           f"{'tracemalloc peak MiB':>21} {'ru_maxrss MiB before → after':>29}")  # fmt: skip
     for total in args.rows:
         connection.close()
-        fresh_database()
+        fresh_database(DATABASE)
         call_command("migrate", verbosity=0)
         start = time.perf_counter()
         fill(total, args.modules)

@@ -21,38 +21,19 @@ import math
 import os
 import random
 import statistics
-import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from _setup import bench_env, fresh_database
 
-PG = "postgres://postgres:postgres@127.0.0.1:5432"
 DATABASE = "cme_bench_stats"
-ENV = {
-    "DJANGO_SETTINGS_MODULE": "cme_site.settings.local",
-    "DJANGO_DEBUG": "false",
-    "DJANGO_SECRET_KEY": "bench-only",
-    "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-    "DATABASE_URL": f"{PG}/{DATABASE}",
-    "LOG_LEVEL": "WARNING",
-}
+ENV = bench_env(DATABASE)
 QUESTIONS = 20
 PASS_CORRECT = 14  # 70% of 20
 MAX_ATTEMPTS = 3
 LETTERS = "ABCD"  # A is right
 SEED = 20_260_101
 NOW = datetime.datetime(2026, 1, 15, 12, tzinfo=datetime.UTC)
-
-
-def fresh_database():
-    import psycopg
-
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DATABASE}")
 
 
 def make_post_test():
@@ -239,7 +220,7 @@ def main():
     args = parser.parse_args()
 
     os.environ.update(ENV)
-    fresh_database()
+    fresh_database(DATABASE)
     import django
 
     django.setup()
