@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from cme_site.admin import ReadOnlyAdmin
 from courses.models import (
@@ -24,6 +25,8 @@ class ReferenceInline(admin.TabularInline):
     model = Reference
     extra = 0
     ordering = ["position"]
+    # A URL typed without a scheme is taken as https:// (Django 6's default, chosen now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class FacultyMemberInline(admin.StackedInline):

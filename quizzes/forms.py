@@ -95,7 +95,17 @@ class ChoiceForm(forms.Form):
     is_correct = forms.BooleanField(label="Correct", required=False)
 
 
-ChoiceFormSet = forms.formset_factory(ChoiceForm, extra=2, max_num=12, absolute_max=12)
+MAX_CHOICES = 12
+
+
+def choice_formset(data=None, *, initial=None):
+    """The choices of a question as rows: its saved choices and two empty rows, or five
+    empty rows for a new question (a single-best-answer question needs at least three)."""
+    extra = 2 if initial else 5
+    formset_class = forms.formset_factory(
+        ChoiceForm, extra=extra, max_num=MAX_CHOICES, absolute_max=MAX_CHOICES
+    )
+    return formset_class(data, initial=initial, prefix="choices")
 
 
 def choices_from(formset) -> list[tuple[str, bool]]:

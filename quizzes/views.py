@@ -17,11 +17,11 @@ from quizzes.charts import facility_bars_svg, score_histogram_svg
 from quizzes.exceptions import InvalidAnswers, PostTestClosed, PostTestError
 from quizzes.forms import (
     AttemptForm,
-    ChoiceFormSet,
     GiftImportForm,
     GrantAttemptsForm,
     QuestionForm,
     RegradeForm,
+    choice_formset,
     choices_from,
 )
 from quizzes.gift import GiftError, export_gift, import_gift
@@ -197,9 +197,9 @@ def edit_question(request, pk=None, slug=None):
     form = QuestionForm(request.POST or None, module=module, initial=initial)
     # Bound data is compared with nothing: rows equal to the saved choices must still count.
     if request.method == "POST":
-        formset = ChoiceFormSet(request.POST, prefix="choices")
+        formset = choice_formset(request.POST)
     else:
-        formset = ChoiceFormSet(initial=initial_choices, prefix="choices")
+        formset = choice_formset(initial=initial_choices)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         data = form.cleaned_data
         fields = {

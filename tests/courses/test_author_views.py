@@ -130,3 +130,9 @@ def test_the_reminder_mails_authors_and_administrators_only_when_something_is_du
     assert send_review_reminders(today=today) == 2
     assert sorted(mail.outbox[0].to) == ["author@example.com", "cme-admin@example.com"]
     assert "Expiring (edition 1): expires 15 Jul 2026" in mail.outbox[0].body
+
+
+def test_an_author_opens_the_admin_page_to_add_a_module(client, course_author):
+    client.force_login(course_author)
+
+    assert client.get(reverse("admin:courses_module_add")).status_code == 200

@@ -150,3 +150,15 @@ def test_learners_cannot_see_item_analysis(client, learner, post_test):
 
     url = reverse("quizzes:item_analysis", args=[post_test.module.slug])
     assert client.get(url).status_code == 403
+
+
+def test_a_new_question_page_offers_five_choice_rows_and_an_edit_two_more(
+    client, course_author, post_test
+):
+    client.force_login(course_author)
+
+    new = client.get(reverse("quizzes:add_question", args=[post_test.module.slug]))
+    edit = client.get(reverse("quizzes:edit_question", args=[post_test.questions.first().pk]))
+
+    assert new.context["formset"].total_form_count() == 5
+    assert edit.context["formset"].total_form_count() == 4 + 2
