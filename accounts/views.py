@@ -10,8 +10,10 @@ from accounts.models import User
 from accounts.profiles import update_profile
 from accounts.queries import find_learners, learner_record
 from accounts.registration import profile_of, register_learner
+from cme_site.ratelimits import limit_rate
 
 
+@limit_rate(group="sign-up", rate="10/h", method="POST")
 def sign_up(request):
     if request.user.is_authenticated:
         return redirect("courses:catalog")

@@ -18,6 +18,14 @@ REPO = Path(__file__).resolve().parent.parent
 DEAD_BROKER_URL = "redis://127.0.0.1:1/0"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with no rate-limit counters (they live in the shared cache)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _own_task_queue():
     """Send this run's tasks to a queue of its own, so that concurrent test runs on the

@@ -70,6 +70,13 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """axe-core is injected as an inline script, which the site's Content-Security-Policy
+    forbids; browser tests bypass it (test_security_headers.py checks the policy itself)."""
+    return {**browser_context_args, "bypass_csp": True}
+
+
+@pytest.fixture(scope="session")
 def base_url(live_server):
     """Relative URLs in ``page.goto`` go to the live server.
 
