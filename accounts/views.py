@@ -1,12 +1,16 @@
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from accounts.forms import ProfileForm, SignUpForm
 from accounts.models import User
+from accounts.personal_data import close_account, personal_data
 from accounts.profiles import update_profile
 from accounts.queries import find_learners, learner_record
 from accounts.registration import profile_of, register_learner
@@ -61,3 +65,29 @@ def learners(request):
 def learner_detail(request, pk):
     user = get_object_or_404(User.objects.select_related("profile"), pk=pk)
     return render(request, "accounts/learner_detail.html", learner_record(user))
+
+
+@login_required
+def my_data(request):
+    """What the site holds about the learner: download it, or close the account."""
+    if request.GET.get("format") == "json":
+        response = JsonResponse(personal_data(request.user), json_dumps_params={"indent": 2})
+        response["Content-Disposition"] = 'attachment; filename="my-cme-data.json"'
+        return response
+    return render(request, "accounts/my_data.html")
+
+
+@login_required
+@require_POST
+def close(request):
+    try:
+        close_account(request.user, password=request.POST.get("password", ""))
+    except PermissionDenied as refusal:
+        messages.error(request, str(refusal))
+        return redirect("accounts:my_data")
+    logout(request)
+    messages.success(
+        request,
+        "Your account is closed. Certificates you were issued can still be verified.",
+    )
+    return redirect("courses:catalog")
