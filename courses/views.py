@@ -48,10 +48,7 @@ def catalog(request):
 
 
 def module_detail(request, slug):
-    try:
-        module = module_page_queryset().get(slug=slug)
-    except module_page_queryset().model.DoesNotExist as exc:
-        raise Http404("No such module.") from exc
+    module = get_object_or_404(module_page_queryset(), slug=slug)
 
     is_preview = not module.is_published
     if is_preview and not request.user.has_perm("courses.preview_module"):
