@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
@@ -96,7 +97,12 @@ def render_and_store(certificate_id: int) -> Certificate:
 
 
 def email_certificate(certificate_id: int) -> Certificate:
-    """E-mail the issued certificate to the learner, once."""
+    """E-mail the issued certificate to the learner, once.
+
+    Delivery is at least once (docs/decisions/0003-certificate-email-at-least-once.md): the
+    row lock stops duplicate deliveries and concurrent workers, but a worker killed after
+    the mail server accepted the message and before `emailed_at` is saved sends it again
+    on retry; a learner getting a second e-mail is better than getting none."""
     with transaction.atomic():
         certificate = (
             Certificate.objects.select_for_update()
@@ -133,10 +139,15 @@ def issue_certificate(certificate_id: int) -> Certificate:
 
 
 def requeue_stale_certificates(*, now: datetime.datetime | None = None) -> int:
-    """Queue again every certificate that has stayed pending longer than REQUEUE_AFTER
-    since it was last queued (or never was, because the broker was down)."""
+    """Queue again every certificate whose work is unfinished REQUEUE_AFTER after it was last
+    queued (or never was, because the broker was down): still pending, or issued but not
+    yet e-mailed (a worker died between the two steps). The task is idempotent, so a
+    certificate whose task is merely slow is not issued twice."""
     cutoff = (now or timezone.now()) - REQUEUE_AFTER
-    stale = Certificate.objects.filter(status=CertificateStatus.PENDING, created_at__lt=cutoff)
+    unfinished = Q(status=CertificateStatus.PENDING) | Q(
+        status=CertificateStatus.ISSUED, emailed_at__isnull=True
+    )
+    stale = Certificate.objects.filter(unfinished, created_at__lt=cutoff)
     stale = stale.exclude(last_queued_at__gte=cutoff)
     count = 0
     for certificate_id in stale.values_list("pk", flat=True):

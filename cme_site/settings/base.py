@@ -223,6 +223,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
     "socket_timeout": 5,
     "max_retries": 1,
+    # A task taken by a worker that then dies (acks_late) goes back to the queue after this
+    # many seconds (Redis's default is an hour). Longer than any task's time limit and any
+    # retry backoff, so a running task is never handed out twice.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 

@@ -189,3 +189,17 @@ def test_revocation_and_reissue_are_in_the_audit_log(certificate, cme_administra
     status_change = next(e for e in entries if "status" in e.changes_dict)
     assert status_change.additional_data == {"reason": "Name corrected."}
     assert status_change.changes_dict["status"] == ["issued", "superseded"]
+
+
+def test_a_certificate_issued_but_never_emailed_is_queued_again(certificate, monkeypatch):
+    from certificates.issuance import render_and_store
+
+    queued = []
+    monkeypatch.setattr("certificates.tasks.issue_certificate.delay", queued.append)
+    render_and_store(certificate.pk)  # a worker died before the e-mail step
+    later = timezone.now() + datetime.timedelta(minutes=10)
+
+    assert requeue_stale_certificates(now=later) == 1
+    assert queued == [certificate.pk]
+    assert issue_certificate(certificate.pk).emailed_at is not None
+    assert requeue_stale_certificates(now=later + datetime.timedelta(minutes=10)) == 0
