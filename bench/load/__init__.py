@@ -1,0 +1,1 @@
+"""The load test: simulated learners through gunicorn and Celery (run.py drives it)."""
