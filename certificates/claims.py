@@ -1,6 +1,5 @@
 """Claiming credit: the learner's claim, its snapshot, and the certificate it orders."""
 
-import logging
 import secrets
 import zoneinfo
 from dataclasses import dataclass
@@ -23,8 +22,6 @@ from certificates.models import (
 )
 from courses.models import CreditType, Module, ModuleCredit, format_credits
 from quizzes.models import Attempt
-
-logger = logging.getLogger(__name__)
 
 CREDIT_STEP = Decimal("0.25")
 ATTESTATION = (
