@@ -57,17 +57,22 @@ def ensure_post_test_open(post_test: PostTest) -> None:
 
 
 def lock_participation(learner: User, post_test: PostTest) -> Participation:
-    """Get the learner's participation row, creating it if needed, locked until commit."""
+    """Get the learner's participation row, creating it if needed, locked until commit.
+
+    The row exists after the learner's first start, so the locking read comes first; only
+    a first start creates it (a concurrent first start may win that race: then the second
+    locking read finds its row)."""
+    participations = Participation.objects.select_for_update().select_related("post_test__module")
+    try:
+        return participations.get(learner=learner, post_test=post_test)
+    except Participation.DoesNotExist:
+        pass
     try:
         with transaction.atomic():
-            Participation.objects.get_or_create(learner=learner, post_test=post_test)
+            Participation.objects.create(learner=learner, post_test=post_test)
     except IntegrityError:
-        pass  # created by a concurrent request; the locking read below finds it
-    return (
-        Participation.objects.select_for_update()
-        .select_related("post_test__module")
-        .get(learner=learner, post_test=post_test)
-    )
+        pass  # created by a concurrent request
+    return participations.get(learner=learner, post_test=post_test)
 
 
 def no_attempts_left_message(post_test: PostTest) -> str:
