@@ -211,6 +211,25 @@ def start_django(database: str, **extra_env: str) -> dict[str, str]:
     return env
 
 
+def drill_environment(database: str, name: str, extra_env: Callable[[Path], dict] | None = None):
+    """The set-up every drill shares: a work folder, the child processes it starts, a Redis
+    of its own (not started yet) as broker and cache, and Django on a fresh `database` with
+    e-mails and files in the work folder. `extra_env(work)` adds variables of the drill's
+    own. Returns (work folder, children, redis)."""
+    work = workdir(name)
+    children = Children(work)
+    redis = ThrowawayRedis(children)
+    start_django(
+        database,
+        **(extra_env(work) if extra_env else {}),
+        CELERY_BROKER_URL=redis.url(0),
+        CACHE_URL=redis.url(1),
+        EMAIL_URL=f"filemail:///{work / 'mail'}",
+        MEDIA_ROOT=str(work / "media"),
+    )
+    return work, children, redis
+
+
 def start_worker(
     children: Children, name: str, *, concurrency: int = 2, env: dict | None = None
 ) -> str:

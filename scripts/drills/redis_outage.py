@@ -23,18 +23,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from _drill import (
-    Children,
-    ThrowawayRedis,
     audit_certificates,
     demo_module,
+    drill_environment,
     finish,
     make_learners,
     say,
-    start_django,
     start_worker,
     wait_idle,
     wait_until,
-    workdir,
 )
 
 DATABASE = "cme_drill_redis"
@@ -91,16 +88,7 @@ def main() -> int:
     parser.add_argument("--pause", type=float, default=0.25, help="seconds between claims")
     args = parser.parse_args()
 
-    work = workdir("redis")
-    children = Children(work)
-    redis = ThrowawayRedis(children)
-    start_django(
-        DATABASE,
-        CELERY_BROKER_URL=redis.url(0),
-        CACHE_URL=redis.url(1),
-        EMAIL_URL=f"filemail:///{work / 'mail'}",
-        MEDIA_ROOT=str(work / "media"),
-    )
+    work, children, redis = drill_environment(DATABASE, "redis")
     from django.utils import timezone
 
     from certificates.issuance import REQUEUE_AFTER, requeue_stale_certificates

@@ -36,18 +36,16 @@ from pathlib import Path
 from _drill import (
     REPO,
     Children,
-    ThrowawayRedis,
     audit_certificates,
     demo_module,
+    drill_environment,
     finish,
     free_port,
     make_learners,
     say,
-    start_django,
     start_worker,
     wait_idle,
     wait_until,
-    workdir,
 )
 
 DATABASE = "cme_drill_servers"
@@ -227,20 +225,16 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=6, help="start+submit per tab")
     args = parser.parse_args()
 
-    work = workdir("servers")
-    children = Children(work)
-    redis = ThrowawayRedis(children)
-    start_django(
+    work, children, redis = drill_environment(
         DATABASE,
-        DJANGO_SETTINGS_MODULE="drill_settings",
-        PYTHONPATH=f"{REPO}:{Path(__file__).resolve().parent}",
-        CME_PLAIN_HTTP="1",
-        DATABASE_CONN_MAX_AGE="60",
-        DRILL_STATIC_ROOT=str(work / "static"),
-        CELERY_BROKER_URL=redis.url(0),
-        CACHE_URL=redis.url(1),
-        EMAIL_URL=f"filemail:///{work / 'mail'}",
-        MEDIA_ROOT=str(work / "media"),
+        "servers",
+        lambda work: {
+            "DJANGO_SETTINGS_MODULE": "drill_settings",
+            "PYTHONPATH": f"{REPO}:{Path(__file__).resolve().parent}",
+            "CME_PLAIN_HTTP": "1",
+            "DATABASE_CONN_MAX_AGE": "60",
+            "DRILL_STATIC_ROOT": str(work / "static"),
+        },
     )
     from django.core.management import call_command
 

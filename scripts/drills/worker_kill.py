@@ -45,15 +45,14 @@ from _drill import (
     audit_certificates,
     child_pids,
     demo_module,
+    drill_environment,
     finish,
     free_port,
     make_learners,
     say,
-    start_django,
     start_worker,
     wait_idle,
     wait_until,
-    workdir,
 )
 
 DATABASE = "cme_drill_worker"
@@ -400,16 +399,7 @@ def main() -> int:
     parser.add_argument("--skip-smtp", action="store_true", help="skip rounds 3a and 3b")
     args = parser.parse_args()
 
-    work = workdir("worker")
-    children = Children(work)
-    redis = ThrowawayRedis(children)
-    start_django(
-        DATABASE,
-        CELERY_BROKER_URL=redis.url(0),
-        CACHE_URL=redis.url(1),
-        EMAIL_URL=f"filemail:///{work / 'mail'}",
-        MEDIA_ROOT=str(work / "media"),
-    )
+    work, children, redis = drill_environment(DATABASE, "worker")
     from certificates.models import Certificate
 
     say(f"fresh database {DATABASE}; Redis of the drill's own on 127.0.0.1:{redis.port}")
