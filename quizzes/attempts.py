@@ -25,7 +25,7 @@ from quizzes.exceptions import (
     NoAttemptsLeft,
     PostTestClosed,
 )
-from quizzes.grading import grade_attempt
+from quizzes.grading import GRADE_FIELDS, grade_attempt
 from quizzes.models import (
     Attempt,
     AttemptGrant,
@@ -38,6 +38,7 @@ from quizzes.models import (
     PostTest,
     QuestionKind,
 )
+from quizzes.queries import attempt_items
 
 
 def ensure_post_test_open(post_test: PostTest) -> None:
@@ -144,20 +145,35 @@ def start_attempt(learner: User, *, post_test: PostTest) -> Attempt:
 
 
 @transaction.atomic
-def submit_attempt(attempt: Attempt, *, answers: dict[int, list[int]]) -> Attempt:
+def submit_attempt(
+    attempt: Attempt,
+    *,
+    answers: dict[int, list[int]],
+    items: list[AttemptQuestion] | None = None,
+) -> Attempt:
     """Record the answers (item ID → selected choice IDs) and grade the attempt.
 
     A replayed submit of a graded attempt returns it as it is and grades nothing again.
     Answers naming a choice the item does not offer are refused whole; so are missing
     answers, with the unanswered items listed. Nothing is saved when refused.
+
+    `items` are the attempt's items as `quizzes.queries.attempt_items` gives them, when the
+    caller has them already (the attempt page builds its form from them); they are fixed
+    when the attempt starts, so reading them before the lock is safe.
     """
-    participation = lock_participation(attempt.learner, attempt.post_test)
-    attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    participation = (
+        Participation.objects.select_for_update()
+        .select_related("post_test__module")
+        .get(pk=attempt.participation_id)
+    )
+    # Under the participation lock nobody else submits this attempt: read its state afresh.
+    attempt.refresh_from_db(fields=GRADE_FIELDS)
     if attempt.is_graded:
         return attempt
     ensure_post_test_open(participation.post_test)
 
-    items = list(attempt.items.select_related("question_version"))
+    if items is None:
+        items = attempt_items(attempt)
     known_items = {item.pk for item in items}
     if set(answers) - known_items:
         raise InvalidAnswers("The answers do not match this attempt's questions.")
@@ -165,16 +181,18 @@ def submit_attempt(attempt: Attempt, *, answers: dict[int, list[int]]) -> Attemp
     if missing:
         raise IncompleteAnswers(missing)
 
-    responses = []
+    selected: dict[int, set[int]] = {}
     for item in items:
-        selected = set(answers[item.pk])
-        if not selected <= set(item.choice_order):
+        chosen = set(answers[item.pk])
+        if not chosen <= set(item.choice_order):
             raise InvalidAnswers("An answer names a choice that this question does not offer.")
-        if item.question_version.kind != QuestionKind.MULTIPLE_RESPONSE and len(selected) != 1:
+        if item.question_version.kind != QuestionKind.MULTIPLE_RESPONSE and len(chosen) != 1:
             raise InvalidAnswers("Choose one answer for each single-answer question.")
-        responses.extend(AttemptResponse(item=item, choice_id=c) for c in sorted(selected))
-    AttemptResponse.objects.bulk_create(responses)
-    return grade_attempt(attempt)
+        selected[item.pk] = chosen
+    AttemptResponse.objects.bulk_create(
+        AttemptResponse(item=item, choice_id=c) for item in items for c in sorted(selected[item.pk])
+    )
+    return grade_attempt(attempt, items=items, selected=selected)
 
 
 @transaction.atomic

@@ -10,12 +10,16 @@ learner selected exactly its correct choices (all or nothing).
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
+from auditlog.context import disable_auditlog
 from django.db import transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 from django.utils import timezone
 
-from quizzes.models import Attempt, AttemptQuestion, AttemptStatus, Choice
+from quizzes.models import Attempt, AttemptQuestion, AttemptStatus
 
 HUNDREDTH = Decimal("0.01")
+# What grading writes on an attempt.
+GRADE_FIELDS = ["status", "score", "passed", "correct_count", "graded_at"]
 
 
 @dataclass(frozen=True)
@@ -45,32 +49,29 @@ def grade_answers(answers: list[tuple[set[int], set[int]]], *, passing_score: De
     return grade_count(correct, len(answers), passing_score=passing_score)
 
 
-@transaction.atomic
-def grade_attempt(attempt: Attempt) -> Attempt:
-    """Score an attempt's recorded answers against the question versions it was given and
-    store score, outcome and time. An attempt already graded is returned untouched."""
-    attempt = (
-        Attempt.objects.select_related("post_test")
-        .select_for_update(of=("self",))
-        .get(pk=attempt.pk)
-    )
-    if attempt.is_graded:
-        return attempt
+@transaction.atomic(savepoint=False)
+def grade_attempt(
+    attempt: Attempt, *, items: list[AttemptQuestion], selected: dict[int, set[int]]
+) -> Attempt:
+    """Mark each item and store the attempt's score, outcome and time.
 
-    items = list(attempt.items.prefetch_related("responses"))
-    correct_ids: dict[int, set[int]] = {}
-    for version_id, choice_id in Choice.objects.filter(
-        version__in=[item.question_version_id for item in items], is_correct=True
-    ).values_list("version_id", "pk"):
-        correct_ids.setdefault(version_id, set()).add(choice_id)
-
+    `items` are the attempt's items with their `correct_ids` (as
+    `quizzes.queries.attempt_items` gives them), `selected` the learner's choice IDs per item
+    ID, just recorded. The caller holds the learner's participation lock (see
+    `quizzes.attempts.submit_attempt`), so nobody grades the same attempt at the same time.
+    """
     answers = []
     for item in items:
-        selected = {response.choice_id for response in item.responses.all()}
-        right = correct_ids.get(item.question_version_id, set())
-        item.is_correct = is_item_correct(selected, right)
-        answers.append((selected, right))
-    AttemptQuestion.objects.bulk_update(items, ["is_correct"])
+        right = item.correct_ids
+        chosen = selected.get(item.pk, set())
+        item.is_correct = is_item_correct(chosen, right)
+        answers.append((chosen, right))
+    right_items = [item.pk for item in items if item.is_correct]
+    attempt.items.update(
+        is_correct=ExpressionWrapper(Q(pk__in=right_items), output_field=BooleanField())
+        if right_items
+        else Value(False)
+    )
 
     grade = grade_answers(answers, passing_score=attempt.post_test.passing_score)
     attempt.status = AttemptStatus.GRADED
@@ -78,5 +79,6 @@ def grade_attempt(attempt: Attempt) -> Attempt:
     attempt.passed = grade.passed
     attempt.correct_count = grade.correct
     attempt.graded_at = timezone.now()
-    attempt.save(update_fields=["status", "score", "passed", "correct_count", "graded_at"])
+    with disable_auditlog():
+        attempt.save(update_fields=GRADE_FIELDS)
     return attempt

@@ -1,9 +1,8 @@
 """Reads about a learner's standing on post-tests, for pages and the catalog."""
 
 import dataclasses
+from collections import defaultdict
 from dataclasses import dataclass
-
-from django.db.models import Prefetch
 
 from accounts.models import User
 from quizzes.models import Attempt, AttemptQuestion, AttemptStatus, Choice, Participation, PostTest
@@ -101,21 +100,32 @@ def standings_by_module(learner: User, post_tests: list[PostTest]) -> dict[int, 
 
 
 def attempt_items(attempt: Attempt) -> list[AttemptQuestion]:
-    """The attempt's items with their version, objective, choices in the order the learner
-    saw them (as `ordered_choices`) and the selected choice IDs (as `selected_ids`), in a
-    fixed number of queries whatever the number of questions."""
-    items = list(
-        attempt.items.select_related(
-            "question_version", "question_version__question__objective"
-        ).prefetch_related(
-            Prefetch("question_version__choices", queryset=Choice.objects.all()),
-            "responses",
-        )
-    )
+    """The attempt's items in order, each with its question version and:
+
+    - `ordered_choices`: the version's choices in the order the learner saw them;
+    - `correct_ids`: the IDs of the version's correct choices;
+    - `selected_ids`: the IDs of the choices the learner selected.
+
+    Three queries whatever the number of questions. An attempt in progress has no answers
+    recorded yet (they are written when it is submitted), so none are read for it; a graded
+    one also comes with each question's learning objective, for its result page."""
+    items = attempt.items.select_related("question_version")
+    if attempt.is_graded:
+        items = items.select_related("question_version__question__objective")
+        items = items.prefetch_related("responses")
+    items = list(items)
+    choices_of: dict[int, dict[int, Choice]] = defaultdict(dict)
+    for choice in Choice.objects.filter(version__in={item.question_version_id for item in items}):
+        choices_of[choice.version_id][choice.pk] = choice
     for item in items:
-        by_id = {choice.pk: choice for choice in item.question_version.choices.all()}
+        by_id = choices_of[item.question_version_id]
         item.ordered_choices = [by_id[pk] for pk in item.choice_order if pk in by_id]
-        item.selected_ids = {response.choice_id for response in item.responses.all()}
+        item.correct_ids = {pk for pk, choice in by_id.items() if choice.is_correct}
+        item.selected_ids = (
+            {response.choice_id for response in item.responses.all()}
+            if attempt.is_graded
+            else set()
+        )
     return items
 
 

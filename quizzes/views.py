@@ -69,7 +69,7 @@ def take(request, pk):
             messages.error(request, "Your answers did not match this post-test; nothing was saved.")
         elif form.is_valid():
             try:
-                attempt = submit_attempt(attempt, answers=form.answers())
+                attempt = submit_attempt(attempt, answers=form.answers(), items=items)
             except InvalidAnswers as refusal:
                 status = 400
                 messages.error(request, f"{refusal} Nothing was saved.")

@@ -186,3 +186,23 @@ def test_a_regrade_is_in_the_audit_log_with_who_why_and_the_values_before_and_af
         "True",
         "False",
     ]
+
+
+def test_the_audit_log_holds_the_regrade_but_not_the_first_grading(scenario, cme_administrator):
+    """An attempt records its own grade, time and answers; the audit log is for changes
+    made afterwards, so it stays one entry per intervention, not one per submit."""
+    from auditlog.models import LogEntry
+
+    cy_attempt = scenario["cy"][1]
+    assert not LogEntry.objects.get_for_object(cy_attempt).exists()
+
+    apply_regrade(
+        scenario["version"],
+        correct_choice_ids={scenario["b"].pk},
+        reason="Key was wrong.",
+        by=cme_administrator,
+    )
+
+    assert list(LogEntry.objects.get_for_object(cy_attempt).values_list("actor", flat=True)) == [
+        cme_administrator.pk
+    ]

@@ -1,4 +1,5 @@
 import re
+from collections import Counter
 
 import pytest
 from django.db import connection
@@ -256,6 +257,24 @@ def test_the_attempt_page_and_submit_make_the_same_queries_for_5_and_50_question
     client.force_login(learner)
 
     assert queries_for(client, learner, 5) == queries_for(client, learner, 50)
+
+
+def test_a_submit_reads_the_attempts_questions_and_choices_once(client, ready_learner, post_test):
+    client.force_login(ready_learner)
+    attempt = start_attempt(ready_learner, post_test=post_test)
+    data = form_data(attempt, answers_for(attempt))
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.post(attempt.get_absolute_url(), data).status_code == 302
+
+    read_from = Counter(
+        re.search(r'FROM "(\w+)"', query["sql"]).group(1)
+        for query in queries
+        if query["sql"].startswith("SELECT")
+    )
+    assert read_from["quizzes_attemptquestion"] == 1
+    assert read_from["quizzes_choice"] == 1
+    assert read_from["quizzes_attemptresponse"] == 0  # an attempt in progress has none yet
 
 
 class TestGrantPage:
