@@ -29,7 +29,7 @@ def sign_up(request):
             first_name=form.cleaned_data["first_name"],
             last_name=form.cleaned_data["last_name"],
         )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="accounts.backends.ModelBackendOneQuery")
         messages.success(
             request,
             "Welcome! Complete your profile so that your certificates print correctly.",

@@ -1,5 +1,7 @@
 """Turning authored Markdown into HTML that is safe to put in a learner's page."""
 
+from functools import lru_cache
+
 import markdown
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -40,8 +42,12 @@ def sanitize_html(html: str) -> SafeString:
 ARTICLE_HEADING_BASE_LEVEL = 3
 
 
+@lru_cache(maxsize=32)
 def render_markdown(text: str) -> SafeString:
-    """Authored Markdown (which may contain raw HTML) to sanitised HTML."""
+    """Authored Markdown (which may contain raw HTML) to sanitised HTML.
+
+    Kept per process for the last 32 texts: the result depends on the text alone, so it
+    cannot go stale, and the module page no longer renders its article on every view."""
     html = markdown.markdown(
         text,
         extensions=["extra", "sane_lists", "toc"],

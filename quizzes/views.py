@@ -10,7 +10,6 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from courses.models import Module
 from quizzes.attempts import grant_attempts, start_attempt, submit_attempt
 from quizzes.authoring import add_question, revise_question, set_question_in_use
 from quizzes.charts import facility_bars_svg, score_histogram_svg
@@ -42,15 +41,14 @@ def learner_attempt(request, pk) -> Attempt:
 @login_required
 @require_POST
 def start(request, slug):
-    module = get_object_or_404(Module, slug=slug)
-    if not module.is_published:
+    post_test = get_object_or_404(PostTest.objects.select_related("module"), module__slug=slug)
+    if not post_test.module.is_published:
         raise Http404("No such module.")
-    post_test = get_object_or_404(PostTest, module=module)
     try:
         attempt = start_attempt(request.user, post_test=post_test)
     except PostTestError as refusal:
         messages.error(request, str(refusal))
-        return redirect(module)
+        return redirect(post_test.module)
     return redirect(attempt)
 
 

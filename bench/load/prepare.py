@@ -60,7 +60,7 @@ def session_for(user) -> dict[str, str]:
 
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[BACKEND_SESSION_KEY] = "accounts.backends.ModelBackendOneQuery"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.create()
     return {"session": store.session_key, "csrf": secrets.token_hex(16)}

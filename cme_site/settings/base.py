@@ -117,7 +117,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # First: refuses log-ins for a while after repeated failures (django-axes).
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, with a user's permissions read in one query (every page asks).
+    "accounts.backends.ModelBackendOneQuery",
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "courses:catalog"
