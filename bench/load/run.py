@@ -48,6 +48,7 @@ BROKER_URL = "redis://127.0.0.1:6379/11"
 CACHE_URL = "redis://127.0.0.1:6379/10"
 LOCUSTFILE = REPO / "bench" / "load" / "locustfile.py"
 VENV_BIN = Path(sys.executable).parent
+CELERY_NICENESS = "10"  # bin/serve's
 TARGET_RATIO = 0.60
 TARGET_P95_MS = 200
 PHASES = [
@@ -105,6 +106,63 @@ class Services:
                 print(f"{name} did not stop within 30 s; killing its process group")
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu() -> dict[int, tuple[str, int, float]]:
+    """Every process's (command name, process group, CPU seconds used so far), from /proc."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # exited meanwhile
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        # After the name: state, ppid, pgrp, ..., utime and stime are the 12th and 13th.
+        found[int(stat.parent.name)] = (
+            name, int(fields[2]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS,
+        )  # fmt: skip
+    return found
+
+
+class CpuMeter:
+    """CPU seconds used during one phase by each part of the system under test, and by
+    Locust itself (which shares the machine): where the two cores went."""
+
+    def __init__(self, services: Services):
+        self.services = services
+
+    def role(self, name: str, group: int) -> str | None:
+        for service, process in self.services.processes:
+            if process.pid == group:
+                return "web (gunicorn)" if service == "gunicorn" else "Celery (workers, beat)"
+        return {"postgres": "PostgreSQL", "redis-server": "Redis"}.get(name)
+
+    def __enter__(self):
+        self.before = process_cpu()
+        self.children_before = os.times().children_user + os.times().children_system
+        self.started = time.monotonic()
+        return self
+
+    def __exit__(self, *exc):
+        after = process_cpu()
+        used = Counter()
+        for pid, (name, group, seconds) in after.items():
+            role = self.role(name, group)
+            if role:
+                used[role] += seconds - self.before.get(pid, (name, group, 0.0))[2]
+        times = os.times()
+        used["Locust"] = times.children_user + times.children_system - self.children_before
+        wall = time.monotonic() - self.started
+        parts = ", ".join(f"{role} {seconds:.0f} s" for role, seconds in used.most_common())
+        cores = os.cpu_count()
+        print(
+            f"CPU used in {wall:.0f} s ({cores * wall:.0f} core-seconds on {cores} cores): {parts}"
+        )
+        return False
 
 
 def wait_until_healthy(port: int, services: Services, timeout: float = 60) -> None:
@@ -335,7 +393,8 @@ def main():
           f"{time.monotonic() - started:.0f} s", flush=True)  # fmt: skip
 
     services = Services(child_env, work)
-    celery = [str(VENV_BIN / "celery"), "-A", "cme_site"]
+    # As bin/serve runs them: at a lower CPU priority than the web server.
+    celery = ["nice", "-n", CELERY_NICENESS, str(VENV_BIN / "celery"), "-A", "cme_site"]
     try:
         for n in (1, 2):
             services.start(f"celery-worker-{n}", [
@@ -362,7 +421,8 @@ def main():
         }
         results = {}
         for phase, user_class, step in phases:
-            prefix = run_locust(phase, user_class, args, port, work, locust_env)
+            with CpuMeter(services):
+                prefix = run_locust(phase, user_class, args, port, work, locust_env)
             services.check_alive()
             rows = read_stats(prefix)
             failures = print_stats(phase, rows)
