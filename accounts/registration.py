@@ -19,6 +19,10 @@ def register_learner(
 
 
 def profile_of(user: User) -> Profile:
-    """The learner's profile; accounts made outside sign-up (createsuperuser) get one lazily."""
-    profile, _ = Profile.objects.get_or_create(user=user)
-    return profile
+    """The learner's profile; accounts made outside sign-up (createsuperuser) get one lazily.
+    Read once per user object: later calls in the same request reuse it."""
+    try:
+        return user.profile
+    except Profile.DoesNotExist:
+        profile, _ = Profile.objects.get_or_create(user=user)
+        return profile

@@ -1,10 +1,10 @@
 """Starting and submitting post-test attempts, and granting more of them.
 
-Where the attempt limit is enforced: every start and submit locks the learner's
-Participation row first (SELECT ... FOR UPDATE), counts attempts inside that transaction and
-only then writes. Two tabs, a double click, a replayed POST or a hundred concurrent requests
-queue on that lock; the database's constraints (one attempt in progress per learner and
-post-test, unique attempt numbers) back it up.
+Where the attempt limit is enforced: every start locks the learner's Participation row
+first (SELECT ... FOR UPDATE), counts attempts inside that transaction and only then writes.
+Two tabs, a double click or a hundred concurrent starts queue on that lock; the database's
+constraints (one attempt in progress per learner and post-test, unique attempt numbers)
+back it up. A submit changes only its own attempt, so it locks that row (ADR 0001).
 """
 
 import random
@@ -26,7 +26,7 @@ from quizzes.exceptions import (
     NoAttemptsLeft,
     PostTestClosed,
 )
-from quizzes.grading import GRADE_FIELDS, grade_attempt
+from quizzes.grading import grade_attempt
 from quizzes.models import (
     Attempt,
     AttemptGrant,
@@ -163,16 +163,13 @@ def submit_attempt(
     caller has them already (the attempt page builds its form from them); they are fixed
     when the attempt starts, so reading them before the lock is safe.
     """
-    participation = (
-        Participation.objects.select_for_update()
-        .select_related("post_test__module")
-        .get(pk=attempt.participation_id)
-    )
-    # Under the participation lock nobody else submits this attempt: read its state afresh.
-    attempt.refresh_from_db(fields=GRADE_FIELDS)
-    if attempt.is_graded:
+    # The attempt is the only row a submit changes, so its row lock is the one taken: a
+    # double click or a replayed POST waits here and then finds the attempt graded.
+    status = Attempt.objects.select_for_update().values_list("status", flat=True).get(pk=attempt.pk)
+    if status == AttemptStatus.GRADED:
+        attempt.refresh_from_db()
         return attempt
-    ensure_post_test_open(participation.post_test)
+    ensure_post_test_open(attempt.post_test)
 
     if items is None:
         items = attempt_items(attempt)

@@ -169,8 +169,9 @@ def test_the_requeue_command_reports_what_it_queued(certificate, monkeypatch, ca
     from django.core.management import call_command
 
     monkeypatch.setattr("certificates.tasks.issue_certificate.delay", lambda pk: None)
+    an_hour_ago = timezone.now() - datetime.timedelta(hours=1)
     Certificate.objects.filter(pk=certificate.pk).update(
-        created_at=timezone.now() - datetime.timedelta(hours=1)
+        created_at=an_hour_ago, last_queued_at=an_hour_ago
     )
 
     call_command("requeue_pending_certificates")

@@ -70,6 +70,7 @@ def complete(learner, module, *, on, amount="0.25", credit_type=None):
 def learner_with(designation="MD", **profile_fields):
     user = UserFactory()
     Profile.objects.filter(user=user).update(designation=designation, **profile_fields)
+    user.refresh_from_db()  # forget the profile read when the user was made
     return user
 
 
