@@ -57,7 +57,7 @@ def grade_attempt(
 
     `items` are the attempt's items with their `correct_ids` (as
     `quizzes.queries.attempt_items` gives them), `selected` the learner's choice IDs per item
-    ID, just recorded. The caller holds the learner's participation lock (see
+    ID, just recorded. The caller holds the attempt's row lock (see
     `quizzes.attempts.submit_attempt`), so nobody grades the same attempt at the same time.
     """
     answers = []
