@@ -7,6 +7,7 @@ two decimals: 2 of 3 is stored as 66.66. A multiple-response item is correct onl
 learner selected exactly its correct choices (all or nothing).
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
@@ -15,7 +16,7 @@ from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 from django.utils import timezone
 
-from quizzes.models import Attempt, AttemptQuestion, AttemptStatus
+from quizzes.models import Attempt, AttemptQuestion, AttemptStatus, Choice
 
 HUNDREDTH = Decimal("0.01")
 # What grading writes on an attempt.
@@ -55,14 +56,21 @@ def grade_attempt(
 ) -> Attempt:
     """Mark each item and store the attempt's score, outcome and time.
 
-    `items` are the attempt's items with their `correct_ids` (as
-    `quizzes.queries.attempt_items` gives them), `selected` the learner's choice IDs per item
-    ID, just recorded. The caller holds the attempt's row lock (see
-    `quizzes.attempts.submit_attempt`), so nobody grades the same attempt at the same time.
+    `items` are the attempt's items, `selected` the learner's choice IDs per item ID, just
+    recorded. The caller holds the attempt's row lock (see `quizzes.attempts.submit_attempt`),
+    so nobody grades the same attempt at the same time. The key is read here, under that
+    lock, even when the caller read the choices before: a regrade that corrected the key
+    meanwhile locked this attempt too, so it has committed by now and its key counts.
     """
+    correct_ids: dict[int, set[int]] = defaultdict(set)
+    for version_id, choice_id in Choice.objects.filter(
+        version__in={item.question_version_id for item in items}, is_correct=True
+    ).values_list("version_id", "pk"):
+        correct_ids[version_id].add(choice_id)
+
     answers = []
     for item in items:
-        right = item.correct_ids
+        right = correct_ids[item.question_version_id]
         chosen = selected.get(item.pk, set())
         item.is_correct = is_item_correct(chosen, right)
         answers.append((chosen, right))

@@ -103,7 +103,6 @@ def attempt_items(attempt: Attempt) -> list[AttemptQuestion]:
     """The attempt's items in order, each with its question version and:
 
     - `ordered_choices`: the version's choices in the order the learner saw them;
-    - `correct_ids`: the IDs of the version's correct choices;
     - `selected_ids`: the IDs of the choices the learner selected.
 
     Three queries whatever the number of questions. An attempt in progress has no answers
@@ -120,7 +119,6 @@ def attempt_items(attempt: Attempt) -> list[AttemptQuestion]:
     for item in items:
         by_id = choices_of[item.question_version_id]
         item.ordered_choices = [by_id[pk] for pk in item.choice_order if pk in by_id]
-        item.correct_ids = {pk for pk, choice in by_id.items() if choice.is_correct}
         item.selected_ids = (
             {response.choice_id for response in item.responses.all()}
             if attempt.is_graded

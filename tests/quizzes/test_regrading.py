@@ -206,3 +206,29 @@ def test_the_audit_log_holds_the_regrade_but_not_the_first_grading(scenario, cme
     assert list(LogEntry.objects.get_for_object(cy_attempt).values_list("actor", flat=True)) == [
         cme_administrator.pk
     ]
+
+
+def test_an_attempt_being_answered_during_a_regrade_is_graded_with_the_corrected_key(
+    scenario, cme_administrator
+):
+    """The attempt page read the questions with the old key; the regrade commits before the
+    learner submits. The submit grades against the key as it is then."""
+    from quizzes.queries import attempt_items
+
+    learner = UserFactory(first_name="Dee")
+    record_disclosures_shown(learner, module=scenario["version"].question.post_test.module)
+    attempt = start_attempt(learner, post_test=scenario["version"].question.post_test)
+    items_on_the_page = attempt_items(attempt)
+    answers = answers_for(attempt)
+    answers[attempt.items.get(position=1).pk] = [scenario["b"].pk]  # right by the new key
+
+    apply_regrade(
+        scenario["version"],
+        correct_choice_ids={scenario["b"].pk},
+        reason="Key was wrong.",
+        by=cme_administrator,
+    )
+    graded = submit_attempt(attempt, answers=answers, items=items_on_the_page)
+
+    assert graded.correct_count == 5
+    assert graded.items.get(position=1).is_correct
