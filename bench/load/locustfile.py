@@ -38,7 +38,9 @@ DOUBLE_CLICK_SHARE = 0.1
 WRONG_ANSWERS_ON_FAIL = 4
 
 # One source per pool, shared by the simulated users of this Locust process.
-journey_learners = iter(POOLS["journey"])
+# LOAD_JOURNEY_FROM: where in the journey pool this run starts (the warm-up takes learners
+# from the end of the pool, so that the measured journey never meets one it has used).
+journey_learners = iter(POOLS["journey"][int(os.environ.get("LOAD_JOURNEY_FROM", "0")) :])
 submit_attempts = iter(POOLS["submit"])
 floor_learners = iter(POOLS["floor"])
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}

@@ -11,7 +11,10 @@ What it does, every wait bounded in time:
 2. What bin/serve runs, with bench/load/floor_settings.py (production settings, plain HTTP on
    loopback, the floor's URL): gunicorn (--web-workers, default 4) on 127.0.0.1, two Celery
    workers of concurrency 1 and Celery beat; e-mails go to files.
-3. Three headless Locust runs of --users users (bench/load/locustfile.py), each printing
+3. A warm-up (--warm-up seconds, default 20: 10 learners going through the journey
+   briskly, not reported), so that every process has imported, compiled and connected
+   what it needs, as on a site already in service.
+   Then three headless Locust runs of --users users (bench/load/locustfile.py), each printing
    requests/s, p50/p95/p99 per step and the failures:
    - journey: the whole learner journey with pauses (the realistic mix);
    - submit: submits only, no pauses (the real submit's capacity);
@@ -48,6 +51,8 @@ BROKER_URL = "redis://127.0.0.1:6379/11"
 CACHE_URL = "redis://127.0.0.1:6379/10"
 LOCUSTFILE = REPO / "bench" / "load" / "locustfile.py"
 VENV_BIN = Path(sys.executable).parent
+WARM_UP_USERS = 10
+WARM_UP_LEARNERS = 200  # the end of the journey pool, kept for the warm-up
 TARGET_RATIO = 0.60
 TARGET_P95_MS = 200
 PHASES = [
@@ -189,18 +194,22 @@ def analyze_database() -> None:
     connection.close()
 
 
-def run_locust(phase: str, user_class: str, args, port: int, work: Path, env: dict) -> Path:
+def run_locust(
+    phase: str, user_class: str, args, port: int, work: Path, env: dict, *, users=None,
+    run_time=None,
+) -> Path:  # fmt: skip
     analyze_database()
     prefix = work / phase
+    users, run_time = users or args.users, run_time or args.run_time
     command = [
         sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
-        "-u", str(args.users), "-r", str(args.spawn_rate), "-t", args.run_time,
+        "-u", str(users), "-r", str(args.spawn_rate), "-t", run_time,
         "--host", f"http://127.0.0.1:{port}", "--csv", str(prefix), "--csv-full-history",
         "--only-summary", "--loglevel", "WARNING", user_class,
     ]  # fmt: skip
     print(f"\n--- {phase}: {' '.join(command[2:])}", flush=True)
     print(f"load average before: {os.getloadavg()[0]:.1f}", flush=True)
-    limit = seconds(args.run_time) + 120
+    limit = seconds(run_time) + 120
     with (work / f"locust-{phase}.log").open("wb") as log:
         result = subprocess.run(
             command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=limit,
@@ -351,6 +360,10 @@ def main():
     parser.add_argument("--wait-max", type=float, default=3.0)
     parser.add_argument("--drain-timeout", type=float, default=600)
     parser.add_argument("--phases", default="journey,submit,floor")
+    parser.add_argument(
+        "--warm-up", type=int, default=20, metavar="SECONDS",
+        help=f"journey of {WARM_UP_USERS} learners first, not reported (0: none)",
+    )  # fmt: skip
     args = parser.parse_args()
     phases = [p for p in PHASES if p[0] in args.phases.split(",")]
 
@@ -430,6 +443,17 @@ def main():
             "LOAD_WAIT_MIN": str(args.wait_min),
             "LOAD_WAIT_MAX": str(args.wait_max),
         }
+        if args.warm_up and pools["journey"]:
+            # A site in service has served pages before the burst: its processes have
+            # imported their modules, compiled their templates and opened their
+            # connections. A few learners for a few seconds do that here; their figures
+            # are not reported (their rows are in the invariant checks).
+            brisk = {
+                **locust_env, "LOAD_WAIT_MIN": "0.1", "LOAD_WAIT_MAX": "0.3",
+                "LOAD_JOURNEY_FROM": str(max(0, len(pools["journey"]) - WARM_UP_LEARNERS)),
+            }  # fmt: skip
+            run_locust("warm-up", "Learner", args, port, work, brisk,
+                       users=WARM_UP_USERS, run_time=f"{args.warm_up}s")  # fmt: skip
         results = {}
         for phase, user_class, step in phases:
             with CpuMeter(services):
