@@ -354,8 +354,8 @@ def main():
     parser.add_argument("--run-time", default="60s", help="per Locust run (Locust's syntax)")
     parser.add_argument("--web-workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--journey-learners", type=int, default=1500)
-    parser.add_argument("--submit-attempts", type=int, default=3000,
-                        help="started attempts for the submit run")  # fmt: skip
+    parser.add_argument("--submit-attempts", type=int, default=8000,
+                        help="started attempts for the submit run (40 s at speed)")  # fmt: skip
     parser.add_argument("--wait-min", type=float, default=1.0, help="journey pause, seconds")
     parser.add_argument("--wait-max", type=float, default=3.0)
     parser.add_argument("--drain-timeout", type=float, default=600)
