@@ -39,7 +39,6 @@ from quizzes.models import (
     PostTest,
     QuestionKind,
 )
-from quizzes.queries import attempt_items
 
 
 def ensure_post_test_open(post_test: PostTest) -> None:
@@ -147,21 +146,12 @@ def start_attempt(learner: User, *, post_test: PostTest) -> Attempt:
 
 
 @transaction.atomic
-def submit_attempt(
-    attempt: Attempt,
-    *,
-    answers: dict[int, list[int]],
-    items: list[AttemptQuestion] | None = None,
-) -> Attempt:
+def submit_attempt(attempt: Attempt, *, answers: dict[int, list[int]]) -> Attempt:
     """Record the answers (item ID → selected choice IDs) and grade the attempt.
 
     A replayed submit of a graded attempt returns it as it is and grades nothing again.
     Answers naming a choice the item does not offer are refused whole; so are missing
     answers, with the unanswered items listed. Nothing is saved when refused.
-
-    `items` are the attempt's items as `quizzes.queries.attempt_items` gives them, when the
-    caller has them already (the attempt page builds its form from them); they are fixed
-    when the attempt starts, so reading them before the lock is safe.
     """
     # The attempt is the only row a submit changes, so its row lock is the one taken: a
     # double click or a replayed POST waits here and then finds the attempt graded.
@@ -171,8 +161,7 @@ def submit_attempt(
         return attempt
     ensure_post_test_open(attempt.post_test)
 
-    if items is None:
-        items = attempt_items(attempt)
+    items = list(attempt.items.select_related("question_version"))
     known_items = {item.pk for item in items}
     if set(answers) - known_items:
         raise InvalidAnswers("The answers do not match this attempt's questions.")

@@ -1,7 +1,26 @@
 from django import forms
 
+from quizzes.exceptions import InvalidAnswers
 from quizzes.gift import MAX_FILE_BYTES
 from quizzes.models import AttemptGrantKind, QuestionKind
+
+
+def posted_answers(data) -> dict[int, list[int]]:
+    """The answer sheet of a posted attempt form: item ID → selected choice IDs, from its
+    `item-<item id>` fields. Whether they fit the attempt is for
+    `quizzes.attempts.submit_attempt` to say; a value that is not a number fits nothing."""
+    answers = {}
+    for name in data:
+        if name.startswith("item-"):
+            try:
+                answers[int(name.removeprefix("item-"))] = [
+                    int(value) for value in data.getlist(name) if value
+                ]
+            except ValueError as error:
+                raise InvalidAnswers(
+                    "The answers do not match this attempt's questions."
+                ) from error
+    return answers
 
 
 class AttemptForm(forms.Form):

@@ -13,7 +13,7 @@ from accounts.models import User
 from quizzes.attempts import grant_attempts, start_attempt, submit_attempt
 from quizzes.authoring import add_question, revise_question, set_question_in_use
 from quizzes.charts import facility_bars_svg, score_histogram_svg
-from quizzes.exceptions import InvalidAnswers, PostTestClosed, PostTestError
+from quizzes.exceptions import IncompleteAnswers, PostTestClosed, PostTestError
 from quizzes.forms import (
     AttemptForm,
     GiftImportForm,
@@ -22,6 +22,7 @@ from quizzes.forms import (
     RegradeForm,
     choice_formset,
     choices_from,
+    posted_answers,
 )
 from quizzes.gift import GiftError, export_gift, import_gift
 from quizzes.grading import grade_answers
@@ -57,34 +58,30 @@ def take(request, pk):
     attempt = learner_attempt(request, pk)
     if attempt.is_graded:
         return redirect("quizzes:result", pk=attempt.pk)
+    if request.method != "POST":
+        return attempt_page(request, attempt, AttemptForm(items=attempt_items(attempt)))
 
-    items = attempt_items(attempt)
-    form = AttemptForm(request.POST or None, items=items)
-    status = 200
-    if request.method == "POST":
+    # submit_attempt checks the answer sheet; the questions' wording is read only when the
+    # page has to be shown again, with the learner's answers and what is wrong with them.
+    try:
+        attempt = submit_attempt(attempt, answers=posted_answers(request.POST))
+    except PostTestClosed as refusal:
+        messages.error(request, str(refusal))
+        return redirect(attempt.post_test.module)
+    except PostTestError as refusal:
+        form = AttemptForm(request.POST, items=attempt_items(attempt))
         if form.has_forged_choice():
-            status = 400
             messages.error(request, "Your answers did not match this post-test; nothing was saved.")
-        elif form.is_valid():
-            try:
-                attempt = submit_attempt(attempt, answers=form.answers(), items=items)
-            except InvalidAnswers as refusal:
-                status = 400
-                messages.error(request, f"{refusal} Nothing was saved.")
-            except PostTestClosed as refusal:
-                messages.error(request, str(refusal))
-                return redirect(attempt.post_test.module)
-            else:
-                return redirect("quizzes:result", pk=attempt.pk)
-        else:
-            missing = sum(1 for name in form.errors if name.startswith("item-"))
-            messages.error(
-                request,
-                f"Please answer every question: {missing} "
-                f"{'questions are' if missing != 1 else 'question is'} unanswered. "
-                "Your other answers are kept below.",
-            )
+            return attempt_page(request, attempt, form, status=400)
+        if isinstance(refusal, IncompleteAnswers):
+            messages.error(request, f"{refusal} Your other answers are kept below.")
+            return attempt_page(request, attempt, form)
+        messages.error(request, f"{refusal} Nothing was saved.")
+        return attempt_page(request, attempt, form, status=400)
+    return redirect("quizzes:result", pk=attempt.pk)
 
+
+def attempt_page(request, attempt: Attempt, form: AttemptForm, *, status: int = 200):
     return render(
         request,
         "quizzes/attempt_form.html",

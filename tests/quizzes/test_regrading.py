@@ -209,16 +209,15 @@ def test_the_audit_log_holds_the_regrade_but_not_the_first_grading(scenario, cme
 
 
 def test_an_attempt_being_answered_during_a_regrade_is_graded_with_the_corrected_key(
-    scenario, cme_administrator
+    client, scenario, cme_administrator
 ):
-    """The attempt page read the questions with the old key; the regrade commits before the
-    learner submits. The submit grades against the key as it is then."""
-    from quizzes.queries import attempt_items
-
+    """The learner opened the post-test under the old key; the regrade commits before they
+    submit. The submit grades against the key as it is then."""
     learner = UserFactory(first_name="Dee")
     record_disclosures_shown(learner, module=scenario["version"].question.post_test.module)
     attempt = start_attempt(learner, post_test=scenario["version"].question.post_test)
-    items_on_the_page = attempt_items(attempt)
+    client.force_login(learner)
+    assert client.get(attempt.get_absolute_url()).status_code == 200
     answers = answers_for(attempt)
     answers[attempt.items.get(position=1).pk] = [scenario["b"].pk]  # right by the new key
 
@@ -228,7 +227,9 @@ def test_an_attempt_being_answered_during_a_regrade_is_graded_with_the_corrected
         reason="Key was wrong.",
         by=cme_administrator,
     )
-    graded = submit_attempt(attempt, answers=answers, items=items_on_the_page)
+    fields = {f"item-{item}": [str(c) for c in choices] for item, choices in answers.items()}
+    assert client.post(attempt.get_absolute_url(), fields).status_code == 302
 
+    graded = Attempt.objects.get(pk=attempt.pk)
     assert graded.correct_count == 5
     assert graded.items.get(position=1).is_correct
