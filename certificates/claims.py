@@ -98,13 +98,9 @@ def create_certificate(claim: CreditClaim, *, learner: User) -> Certificate:
 
 
 def schedule_issuance(certificate: Certificate) -> None:
-    """Queue the certificate task once the transaction commits, stamping when it was queued
-    now, inside the transaction: after the commit a worker may take the task at once and
-    hold the certificate's row lock while it renders, and the learner's request must not
-    wait for that to stamp the row."""
+    """Queue the certificate task once the transaction commits."""
     from certificates.issuance import enqueue_issuance
 
-    Certificate.objects.filter(pk=certificate.pk).update(last_queued_at=timezone.now())
     transaction.on_commit(lambda: enqueue_issuance(certificate.pk))
 
 

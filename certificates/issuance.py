@@ -37,11 +37,14 @@ REQUEUE_AFTER = datetime.timedelta(minutes=3)
 
 
 def enqueue_issuance(certificate_id: int) -> bool:
-    """Send the certificate task to the broker; the caller has stamped `last_queued_at`.
-    If the broker is unreachable the claim stands, the stamp is cleared (the certificate
-    was never queued), the certificate stays pending and the periodic re-queue picks it up."""
+    """Send the certificate task to the broker, stamping `last_queued_at` first: once the
+    task is sent a worker may hold the certificate's row lock for as long as rendering
+    takes, and the sender (a learner's claim) must not wait for it. If the broker is
+    unreachable the claim stands, the stamp is cleared (the certificate was never queued),
+    the certificate stays pending and the periodic re-queue picks it up."""
     from certificates.tasks import issue_certificate
 
+    Certificate.objects.filter(pk=certificate_id).update(last_queued_at=timezone.now())
     try:
         issue_certificate.delay(certificate_id)
     except (BrokerError, OSError) as exc:
@@ -152,7 +155,6 @@ def requeue_stale_certificates(*, now: datetime.datetime | None = None) -> int:
     stale = stale.exclude(last_queued_at__gte=cutoff)
     count = 0
     for certificate_id in stale.values_list("pk", flat=True):
-        Certificate.objects.filter(pk=certificate_id).update(last_queued_at=timezone.now())
         if enqueue_issuance(certificate_id):
             CertificateEvent.objects.create(
                 certificate_id=certificate_id, kind=CertificateEventKind.REQUEUED
