@@ -105,9 +105,9 @@ def attempt_items(attempt: Attempt) -> list[AttemptQuestion]:
     - `ordered_choices`: the version's choices in the order the learner saw them;
     - `selected_ids`: the IDs of the choices the learner selected.
 
-    Three queries whatever the number of questions. An attempt in progress has no answers
-    recorded yet (they are written when it is submitted), so none are read for it; a graded
-    one also comes with each question's learning objective, for its result page."""
+    At most three queries whatever the number of questions. An attempt in progress has no
+    answers recorded yet (they are written when it is submitted), so none are read for it; a
+    graded one also comes with each question's learning objective, for its result page."""
     items = attempt.items.select_related("question_version")
     if attempt.is_graded:
         items = items.select_related("question_version__question__objective")
