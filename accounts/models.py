@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django_countries.fields import CountryField
 
-from accounts.validators import validate_npi
+from accounts.validators import validate_board_id, validate_npi
 
 
 class UserManager(BaseUserManager):
@@ -173,11 +173,12 @@ class CertifyingBoard(models.TextChoices):
 
 
 class BoardIdentifier(models.Model):
-    """A learner's ID with one certifying board; boards' ID formats differ, so it is text."""
+    """A learner's ID with one certifying board; boards' ID formats differ (all alphanumeric),
+    so it is text of letters and digits."""
 
     profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="board_ids")
     board = models.CharField(max_length=10, choices=CertifyingBoard.choices)
-    identifier = models.CharField("board ID", max_length=40)
+    identifier = models.CharField("board ID", max_length=40, validators=[validate_board_id])
 
     class Meta:
         ordering = ["board"]

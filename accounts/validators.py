@@ -19,3 +19,14 @@ def validate_npi(value: str) -> None:
             "This NPI's check digit does not match; please check for a typing error.",
             code="npi_check_digit",
         )
+
+
+def validate_board_id(value: str) -> None:
+    """Accept a certifying board's ID for a learner: letters and digits only (boards issue
+    alphanumeric IDs). Board IDs go into the PARS file as they are, so nothing else (no
+    spaces, signs or punctuation, nothing a spreadsheet could run as a formula) is taken."""
+    if not (value.isascii() and value.isalnum()):
+        raise ValidationError(
+            "A board ID has letters and digits only (no spaces, dashes or other signs).",
+            code="board_id_not_alphanumeric",
+        )
