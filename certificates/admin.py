@@ -2,10 +2,10 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from certificates.models import Certificate, CertificateEvent, CreditClaim, Evaluation
-from cme_site.admin import ReadOnlyAdmin
+from cme_site.admin import ReadOnlyAdmin, TabularInline
 
 
-class CertificateEventInline(admin.TabularInline):
+class CertificateEventInline(TabularInline):
     model = CertificateEvent
     fields = ["at", "kind", "actor", "reason"]
     readonly_fields = fields

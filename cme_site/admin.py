@@ -1,7 +1,37 @@
 from django.contrib import admin
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+def state_fields_of(model) -> tuple[str, ...]:
+    """The fields of `model` whose change belongs to a domain function (publication,
+    archiving, a certificate's status, a claim, an attempt's outcome, a learner's consent),
+    as the model declares them in its `STATE_FIELDS` attribute: () when it declares none."""
+    return tuple(getattr(model, "STATE_FIELDS", ()))
+
+
+class StateFieldsReadOnly:
+    """Admin mix-in: the model's STATE_FIELDS are shown read-only in every change form and
+    inline, so the only way to change them is the domain function with its checks and
+    audit record (offered as admin actions or links). tests/cme_site/test_admin_state.py
+    walks every registered admin form to check that none is editable."""
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return readonly + [f for f in state_fields_of(self.model) if f not in readonly]
+
+
+class ModelAdmin(StateFieldsReadOnly, admin.ModelAdmin):
+    """The project's ModelAdmin: state fields read-only (see StateFieldsReadOnly)."""
+
+
+class TabularInline(StateFieldsReadOnly, admin.TabularInline):
+    """The project's tabular inline: state fields read-only."""
+
+
+class StackedInline(StateFieldsReadOnly, admin.StackedInline):
+    """The project's stacked inline: state fields read-only."""
+
+
+class ReadOnlyAdmin(ModelAdmin):
     """For records that change only through the domain functions (claims, issuance,
     attempt grants, disclosure records), never by editing rows in the admin."""
 

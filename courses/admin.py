@@ -1,7 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
 
-from cme_site.admin import ReadOnlyAdmin
+from cme_site.admin import ModelAdmin, ReadOnlyAdmin, StackedInline, TabularInline
+from courses.exceptions import ModuleActionRefused, PublishRefused
 from courses.models import (
     CreditType,
     DisclosureAcknowledgement,
@@ -13,15 +15,16 @@ from courses.models import (
     Reference,
     Topic,
 )
+from courses.publishing import archive_module, create_new_edition, publish_module
 
 
-class LearningObjectiveInline(admin.TabularInline):
+class LearningObjectiveInline(TabularInline):
     model = LearningObjective
     extra = 0
     ordering = ["position"]
 
 
-class ReferenceInline(admin.TabularInline):
+class ReferenceInline(TabularInline):
     model = Reference
     extra = 0
     ordering = ["position"]
@@ -29,57 +32,107 @@ class ReferenceInline(admin.TabularInline):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
-class FacultyMemberInline(admin.StackedInline):
+class FacultyMemberInline(StackedInline):
     model = FacultyMember
     extra = 0
     ordering = ["position"]
     show_change_link = True
 
 
-class ModuleCreditInline(admin.TabularInline):
+class ModuleCreditInline(TabularInline):
     model = ModuleCredit
     extra = 0
 
 
+def _run_module_action(modeladmin, request, queryset, action, done: str):
+    """Apply one courses.publishing function to each selected module, reporting each
+    refusal with its reasons; nothing is changed any other way."""
+    if not request.user.has_perm("courses.publish_module"):
+        raise PermissionDenied
+    for module in queryset.order_by("title"):
+        try:
+            result = action(module, by=request.user)
+        except PublishRefused as refusal:
+            modeladmin.message_user(
+                request,
+                f"“{module.title}” was not published: " + " ".join(refusal.problems),
+                messages.ERROR,
+            )
+        except ModuleActionRefused as refusal:
+            modeladmin.message_user(request, f"“{module.title}”: {refusal}", messages.ERROR)
+        else:
+            modeladmin.message_user(
+                request, done.format(title=result.title, edition=result.edition)
+            )
+
+
 @admin.register(Module)
-class ModuleAdmin(admin.ModelAdmin):
+class ModuleAdmin(ModelAdmin):
     list_display = ["title", "edition", "status", "release_date", "expiration_date"]
     list_filter = ["status", "topics"]
     search_fields = ["title", "summary"]
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["published_at", "created_at", "updated_at"]
+    readonly_fields = ["created_at", "updated_at"]
     filter_horizontal = ["topics"]
     inlines = [ModuleCreditInline, LearningObjectiveInline, FacultyMemberInline, ReferenceInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "edition", "summary", "topics", "status", "is_demo"]}),
         ("Learners", {"fields": ["target_audience", "estimated_minutes"]}),
         ("Article", {"fields": ["body"]}),
-        ("Accreditation", {"fields": ["accreditation_statement", "commercial_support_statement"]}),
+        (
+            "Accreditation",
+            {
+                "fields": [
+                    "accreditation_statement",
+                    "commercial_support",
+                    "commercial_support_statement",
+                ]
+            },
+        ),
         ("Dates", {"fields": ["release_date", "expiration_date", "last_reviewed_date"]}),
         ("Record", {"fields": ["published_at", "created_at", "updated_at"]}),
     ]
+    actions = ["publish_selected", "archive_selected", "new_edition_of_selected"]
     view_on_site = True
 
+    @admin.action(description="Publish the selected modules (after the publish checks)")
+    def publish_selected(self, request, queryset):
+        _run_module_action(self, request, queryset, publish_module, "Published “{title}”.")
 
-class FinancialRelationshipInline(admin.TabularInline):
+    @admin.action(description="Archive the selected modules")
+    def archive_selected(self, request, queryset):
+        _run_module_action(self, request, queryset, archive_module, "Archived “{title}”.")
+
+    @admin.action(description="Create a new edition of the selected modules, as drafts")
+    def new_edition_of_selected(self, request, queryset):
+        _run_module_action(
+            self,
+            request,
+            queryset,
+            create_new_edition,
+            "Edition {edition} of “{title}” created as a draft.",
+        )
+
+
+class FinancialRelationshipInline(TabularInline):
     model = FinancialRelationship
     extra = 0
 
 
 @admin.register(FacultyMember)
-class FacultyMemberAdmin(admin.ModelAdmin):
+class FacultyMemberAdmin(ModelAdmin):
     list_display = ["display_name", "module", "role", "disclosure_status"]
     list_filter = ["disclosure_status", "role"]
     inlines = [FinancialRelationshipInline]
 
 
 @admin.register(CreditType)
-class CreditTypeAdmin(admin.ModelAdmin):
+class CreditTypeAdmin(ModelAdmin):
     list_display = ["name", "code", "position"]
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 

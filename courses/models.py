@@ -75,6 +75,15 @@ class ModuleStatus(models.TextChoices):
     ARCHIVED = "archived", "Archived"
 
 
+class CommercialSupport(models.TextChoices):
+    """Whether the activity received commercial support: an author's explicit statement
+    (ACCME Standard 4/5: commercial support is acknowledged to learners; an activity may also
+    state that it received none). Blank means nobody has said yet, and publishing is refused."""
+
+    NONE = "none", "No commercial support received"
+    RECEIVED = "received", "Commercial support received (acknowledged below)"
+
+
 class ModuleQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=ModuleStatus.PUBLISHED)
@@ -112,7 +121,21 @@ class Module(models.Model):
         ),
     )
     accreditation_statement = models.TextField(blank=True)
-    commercial_support_statement = models.TextField(blank=True)
+    commercial_support = models.CharField(
+        max_length=10,
+        choices=CommercialSupport.choices,
+        blank=True,
+        help_text="An explicit choice: publishing is refused until it is made.",
+    )
+    commercial_support_statement = models.TextField(
+        "commercial support acknowledgement",
+        blank=True,
+        help_text=(
+            "Required when support was received: who supported the activity and how (e.g. "
+            "“Supported by an independent educational grant from …”). Otherwise an optional "
+            "note shown after “This activity received no commercial support.”"
+        ),
+    )
     release_date = models.DateField(null=True, blank=True)
     expiration_date = models.DateField("termination (expiry) date", null=True, blank=True)
     last_reviewed_date = models.DateField(null=True, blank=True)
@@ -127,6 +150,10 @@ class Module(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ModuleQuerySet.as_manager()
+
+    # Changed only by courses.publishing (publish_module, archive_module,
+    # create_new_edition), with their checks and audit records; read-only in every admin.
+    STATE_FIELDS = ("status", "published_at", "edition", "previous_edition")
 
     class Meta:
         ordering = ["-release_date", "title"]
@@ -163,6 +190,23 @@ class Module(models.Model):
 
     def is_open_for_credit(self, today: datetime.date | None = None) -> bool:
         return self.is_published and self.is_released(today) and not self.is_expired(today)
+
+    @property
+    def commercial_support_text(self) -> str:
+        """What learners read under "Commercial support": the explicit statement of none, or
+        the acknowledgement of the support received; "" while nobody has stated it."""
+        if self.commercial_support == CommercialSupport.NONE:
+            return " ".join(
+                part
+                for part in (
+                    "This activity received no commercial support.",
+                    self.commercial_support_statement.strip(),
+                )
+                if part
+            )
+        if self.commercial_support == CommercialSupport.RECEIVED:
+            return self.commercial_support_statement.strip()
+        return ""
 
 
 class LearningObjective(models.Model):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from cme_site.audit import recorded_as
 from courses.exceptions import ModuleActionRefused, PublishRefused
-from courses.models import DisclosureStatus, Module, ModuleStatus
+from courses.models import CommercialSupport, DisclosureStatus, Module, ModuleStatus
 
 MINIMUM_QUESTIONS = 5
 
@@ -37,6 +37,17 @@ def publication_problems(module: Module) -> list[str]:
             problems.append(f"List the relevant financial relationships of {person.display_name}.")
     if not module.accreditation_statement.strip():
         problems.append("Add the accreditation statement.")
+    if not module.commercial_support:
+        problems.append(
+            "State whether the activity received commercial support (received or none)."
+        )
+    elif (
+        module.commercial_support == CommercialSupport.RECEIVED
+        and not module.commercial_support_statement.strip()
+    ):
+        problems.append(
+            "Acknowledge the commercial support received: who supported the activity and how."
+        )
     if not module.credits.exists():
         problems.append("Offer at least one credit type with its maximum credits.")
     if not module.release_date or not module.expiration_date:
@@ -69,7 +80,11 @@ def publication_problems(module: Module) -> list[str]:
 
 
 @transaction.atomic
-def publish_module(module: Module, *, by: User) -> Module:
+def publish_module(module: Module, *, by: User | None) -> Module:
+    """Publish a draft: the one way a module goes live (the admin and the author area call
+    it). Refused with every reason (`PublishRefused.problems`) when `publication_problems`
+    finds any; records `published_at` and an audit entry by `by` (None: the system, e.g.
+    the demo loader). Publishing a published module changes nothing."""
     module = Module.objects.select_for_update().get(pk=module.pk)
     if module.status == ModuleStatus.PUBLISHED:
         return module
@@ -85,6 +100,8 @@ def publish_module(module: Module, *, by: User) -> Module:
 
 @transaction.atomic
 def archive_module(module: Module, *, by: User) -> Module:
+    """Take a published module out of the catalog, with an audit entry by `by`. Raises
+    ModuleActionRefused for a module that is not published."""
     module = Module.objects.select_for_update().get(pk=module.pk)
     if module.status != ModuleStatus.PUBLISHED:
         raise ModuleActionRefused("Only a published module can be archived.")

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from cme_site.admin import ReadOnlyAdmin
+from cme_site.admin import ModelAdmin, ReadOnlyAdmin, TabularInline
 from quizzes.models import (
     AttemptGrant,
     Choice,
@@ -13,7 +13,7 @@ from quizzes.models import (
 )
 
 
-class QuestionInline(admin.TabularInline):
+class QuestionInline(TabularInline):
     model = Question
     extra = 0
     fields = ["position", "objective", "current_version", "is_active"]
@@ -22,24 +22,32 @@ class QuestionInline(admin.TabularInline):
 
 
 @admin.register(PostTest)
-class PostTestAdmin(admin.ModelAdmin):
+class PostTestAdmin(ModelAdmin):
     list_display = ["module", "passing_score", "max_attempts", "review_policy"]
     inlines = [QuestionInline]
 
 
-class ChoiceInline(admin.TabularInline):
+class ChoiceInline(TabularInline):
     model = Choice
     extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(QuestionVersion)
-class QuestionVersionAdmin(admin.ModelAdmin):
+class QuestionVersionAdmin(ReadOnlyAdmin):
+    """Versions are written by the question editor (quizzes.authoring), which makes a new
+    version once a version was answered, and keys are corrected by a regrade; here they are
+    only read."""
+
     list_display = ["stem", "question", "number", "kind"]
     inlines = [ChoiceInline]
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(ModelAdmin):
     list_display = ["__str__", "post_test", "position", "is_active"]
     list_filter = ["post_test"]
 

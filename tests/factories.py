@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import Designation, Profile, User
 from courses.demo import ensure_ama_credit_type
 from courses.models import (
+    CommercialSupport,
     DisclosureStatus,
     FacultyMember,
     LearningObjective,
@@ -74,7 +75,7 @@ class ModuleFactory(factory.django.DjangoModelFactory):
         "Demo CME Provider is accredited by the Accreditation Council for Continuing Medical "
         "Education (ACCME) to provide continuing medical education for physicians."
     )
-    commercial_support_statement = "This activity received no commercial support."
+    commercial_support = CommercialSupport.NONE
     release_date = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
     expiration_date = factory.LazyFunction(
         lambda: timezone.localdate() + datetime.timedelta(days=365)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from courses.models import (
+    CommercialSupport,
     CreditType,
     DisclosureStatus,
     FacultyRole,
@@ -22,6 +22,7 @@ from courses.models import (
     ModuleStatus,
     Topic,
 )
+from courses.publishing import publish_module
 from courses.references import split_citation
 from quizzes.authoring import add_question
 from quizzes.models import PostTest, QuestionKind
@@ -32,6 +33,16 @@ AMA_PRA_CATEGORY_1 = "ama-pra-category-1"
 RELEASE_DATE = datetime.date(2025, 9, 1)
 
 NOT_STATED = "Demonstration text: the source article does not state {what}."
+# What the demo states where the source is silent, marked as demonstration data so that the
+# demo can pass the same publish checks as every module without inventing a fact.
+DEMO_COMMERCIAL_SUPPORT_NOTE = (
+    "(Demonstration data: the source article does not say whether the commentary was "
+    "supported; this demonstration states that it was not.)"
+)
+DEMO_DISCLOSURE_NOTE = (
+    "Demonstration data: the source article does not state this person's financial "
+    "relationships with ineligible companies; this demonstration states none."
+)
 
 OBJECTIVES = [
     "State how often nemolizumab-associated cutaneous eruptions occurred in a Japanese "
@@ -214,14 +225,12 @@ def load_demo_content() -> tuple[Module, bool]:
             "Education (ACCME) to provide continuing medical education for physicians. "
             "(Demonstration text: this site is a demonstration, not an accredited provider.)"
         ),
-        commercial_support_statement=NOT_STATED.format(
-            what="whether this activity received commercial support"
-        ),
+        commercial_support=CommercialSupport.NONE,
+        commercial_support_statement=DEMO_COMMERCIAL_SUPPORT_NOTE,
         release_date=RELEASE_DATE,
         expiration_date=RELEASE_DATE.replace(year=RELEASE_DATE.year + 3),
         last_reviewed_date=RELEASE_DATE,
-        status=ModuleStatus.PUBLISHED,
-        published_at=timezone.now(),
+        status=ModuleStatus.DRAFT,
         is_demo=True,
     )
     for name in ("Dermatology", "Atopic dermatitis", "Drug safety"):
@@ -244,10 +253,8 @@ def load_demo_content() -> tuple[Module, bool]:
         module.faculty.create(
             position=i,
             role=FacultyRole.AUTHOR,
-            disclosure_status=DisclosureStatus.NOT_COLLECTED,
-            disclosure_note=NOT_STATED.format(
-                what="this person's financial relationships with ineligible companies"
-            ),
+            disclosure_status=DisclosureStatus.NONE,
+            disclosure_note=DEMO_DISCLOSURE_NOTE,
             **person,
         )
 
@@ -266,4 +273,6 @@ def load_demo_content() -> tuple[Module, bool]:
             choices=choices,
             position=position,
         )
-    return module, True
+    # Published through the same checks as every module: a demo that could not pass them
+    # fails loudly here instead of showing learners an incomplete activity.
+    return publish_module(module, by=None), True

@@ -54,7 +54,7 @@ def test_a_learner_finds_the_module_and_reads_disclosures_before_the_article(
     )
     expect(regions[1]).to_contain_text("Peter Lio, MD")
     expect(regions[1]).to_contain_text("Kelly Duong")
-    expect(regions[1]).to_contain_text("Demonstration text")
+    expect(regions[1]).to_contain_text("Demonstration data")
     expect(regions[2].get_by_role("listitem")).to_have_count(4)
     expect(regions[3]).to_contain_text("88 patients (40.2%)")
     doi = regions[4].get_by_role("link", name="https://doi.org/10.1111/bjd.20873")

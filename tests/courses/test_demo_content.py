@@ -1,10 +1,19 @@
 import re
 
 import pytest
+from auditlog.models import LogEntry
 from django.core.management import call_command
 
 from courses.demo import SLUG, load_demo_content
-from courses.models import FacultyMember, LearningObjective, Module, ModuleStatus, Reference
+from courses.models import (
+    DisclosureStatus,
+    FacultyMember,
+    LearningObjective,
+    Module,
+    ModuleStatus,
+    Reference,
+)
+from courses.publishing import publication_problems
 from quizzes.models import Choice, Question, QuestionKind, QuestionVersion
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +88,10 @@ def test_the_demo_has_the_five_references_with_working_doi_links():
     assert not any("http://doi:" in ref.citation for ref in module.references.all())
 
 
-def test_the_demo_faculty_are_the_two_named_in_the_article_and_no_disclosure_is_invented():
+def test_the_demo_faculty_are_the_two_named_in_the_article_with_disclosures_marked_as_demo():
+    """The demo states "no relevant relationships" so that it passes the publish checks, and
+    says beside each that this is demonstration data: it never shows "Disclosure not yet
+    collected" on a published module, and never passes an invented fact off as real."""
     module, _ = load_demo_content()
 
     faculty = list(module.faculty.order_by("position"))
@@ -88,9 +100,31 @@ def test_the_demo_faculty_are_the_two_named_in_the_article_and_no_disclosure_is_
     assert "Northwestern University School of Medicine" in faculty[0].affiliation
     assert "University of Illinois College of Medicine" in faculty[1].affiliation
     for person in faculty:
-        assert person.disclosure_status == "not_collected"
-        assert person.disclosure_note.startswith("Demonstration text:")
+        assert person.disclosure_status == DisclosureStatus.NONE
+        assert person.disclosure_note.startswith("Demonstration data:")
         assert not person.financial_relationships.exists()
+
+
+def test_the_demo_is_published_through_the_publish_checks_with_an_audit_record():
+    module, _ = load_demo_content()
+
+    assert module.status == ModuleStatus.PUBLISHED
+    assert module.published_at is not None
+    assert publication_problems(module) == []
+    entry = LogEntry.objects.get_for_object(module).get(
+        action=LogEntry.Action.UPDATE, changes__has_key="status"
+    )
+    assert entry.changes["status"] == ["draft", "published"]
+    assert entry.additional_data == {"reason": "Published"}
+
+
+def test_the_demo_module_page_never_says_a_disclosure_is_not_collected(client):
+    module, _ = load_demo_content()
+
+    html = client.get(module.get_absolute_url()).content.decode()
+
+    assert "not yet collected" not in html
+    assert "This activity received no commercial support. (Demonstration data:" in html
 
 
 def test_the_demo_post_test_has_answerable_questions_of_several_kinds():

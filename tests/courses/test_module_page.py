@@ -8,7 +8,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.models import DisclosureAcknowledgement, DisclosureStatus, ModuleStatus
+from courses.models import (
+    CommercialSupport,
+    DisclosureAcknowledgement,
+    DisclosureStatus,
+    ModuleStatus,
+)
 from tests.factories import (
     FacultyMemberFactory,
     LearningObjectiveFactory,
@@ -200,6 +205,7 @@ def hostile_module(**fields):
         summary=f"Summary {hostile}",
         target_audience=hostile,
         accreditation_statement=hostile,
+        commercial_support=CommercialSupport.RECEIVED,
         commercial_support_statement=hostile,
         body=hostile,
         **fields,
@@ -270,3 +276,26 @@ def test_the_certificate_snapshot_keeps_what_was_true_at_claim_time():
     )
     assert stored["release_date"] == module.release_date.isoformat()
     assert offering.certificate_snapshot()["activity_title"] == "Edited title"
+
+
+def test_a_blank_commercial_support_statement_no_longer_claims_there_was_none(client):
+    """Before, a blank field printed "This activity received no commercial support."."""
+    module = ModuleFactory(
+        status=ModuleStatus.DRAFT, commercial_support="", commercial_support_statement=""
+    )
+
+    assert module.commercial_support_text == ""
+    module.commercial_support = CommercialSupport.NONE
+    assert module.commercial_support_text == "This activity received no commercial support."
+
+
+def test_the_module_page_acknowledges_the_support_received(client):
+    module = ModuleFactory(
+        commercial_support=CommercialSupport.RECEIVED,
+        commercial_support_statement="Supported by an educational grant from Example Pharma.",
+    )
+
+    html = client.get(page_of(module)).content.decode()
+
+    assert "Supported by an educational grant from Example Pharma." in html
+    assert "received no commercial support" not in html

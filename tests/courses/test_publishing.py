@@ -3,7 +3,7 @@ import datetime
 import pytest
 
 from courses.exceptions import ModuleActionRefused, PublishRefused
-from courses.models import DisclosureStatus, ModuleStatus
+from courses.models import CommercialSupport, DisclosureStatus, ModuleStatus
 from courses.publishing import archive_module, create_new_edition, publish_module
 from quizzes.attempts import start_attempt
 from tests.factories import (
@@ -39,6 +39,7 @@ def test_publishing_an_empty_draft_lists_every_reason(course_author):
     module = ModuleFactory(
         status=ModuleStatus.DRAFT,
         accreditation_statement="",
+        commercial_support="",
         release_date=None,
         expiration_date=None,
     )
@@ -50,6 +51,7 @@ def test_publishing_an_empty_draft_lists_every_reason(course_author):
         "Add at least one learning objective.",
         "List the faculty (authors, reviewers, planners) with their disclosures.",
         "Add the accreditation statement.",
+        "State whether the activity received commercial support (received or none).",
         "Offer at least one credit type with its maximum credits.",
         "Set the release date and the expiry date.",
         "Add the post-test.",
@@ -152,3 +154,33 @@ def test_a_new_editions_learner_records_are_separate(course_author, learner):
         start_attempt(learner, post_test=edition.post_test)
     assert edition.release_date == module.release_date
     assert isinstance(edition.expiration_date, datetime.date)
+
+
+def test_a_module_whose_commercial_support_is_not_stated_is_not_published(course_author):
+    module = ready_draft()
+    module.commercial_support = ""
+    module.commercial_support_statement = ""
+    module.save()
+
+    with pytest.raises(PublishRefused) as excinfo:
+        publish_module(module, by=course_author)
+
+    assert excinfo.value.problems == [
+        "State whether the activity received commercial support (received or none)."
+    ]
+    module.refresh_from_db()
+    assert module.status == ModuleStatus.DRAFT
+
+
+def test_support_received_needs_its_acknowledgement_before_publishing(course_author):
+    module = ready_draft()
+    module.commercial_support = CommercialSupport.RECEIVED
+    module.commercial_support_statement = "   "
+    module.save()
+
+    with pytest.raises(PublishRefused) as excinfo:
+        publish_module(module, by=course_author)
+
+    assert excinfo.value.problems == [
+        "Acknowledge the commercial support received: who supported the activity and how."
+    ]
