@@ -1,7 +1,7 @@
 from django import forms
 
 from quizzes.exceptions import InvalidAnswers
-from quizzes.gift import MAX_FILE_BYTES
+from quizzes.gift import MAX_FILE_BYTES, MAX_QUESTIONS_PER_IMPORT
 from quizzes.models import AttemptGrantKind, QuestionKind
 
 
@@ -160,8 +160,9 @@ class RegradeForm(forms.Form):
 class GiftImportForm(forms.Form):
     file = forms.FileField(
         label="GIFT file",
-        help_text="A Moodle GIFT text file (UTF-8, at most 1 MiB). Nothing is imported if any "
-        "question in it has a problem.",
+        help_text=f"A Moodle GIFT text file (UTF-8, at most 1 MiB and "
+        f"{MAX_QUESTIONS_PER_IMPORT} questions). Nothing is imported if any question in it has "
+        f"a problem.",
     )
     default_objective = forms.ModelChoiceField(
         queryset=None,

@@ -25,6 +25,13 @@ from quizzes.authoring import add_question
 from quizzes.models import Choice, PostTest, Question, QuestionKind, validate_choices
 
 MAX_FILE_BYTES = 1024 * 1024
+MAX_QUESTIONS_PER_IMPORT = 500
+"""The most questions one GIFT file may add. A file under MAX_FILE_BYTES can hold about
+95,000 short true-or-false questions, and writing each through `add_question` would keep a
+web worker busy for minutes (gunicorn kills it after 30 s and nothing is imported). 500 is
+several times the longest post-test an author writes, and imports in a few seconds. The
+reader counts questions before it reads any of them, so a longer file is refused in a few
+tens of milliseconds (``bench/gift_import.py``)."""
 CHOICE_MAX_LENGTH = Choice._meta.get_field("text").max_length
 INDENT = "    "
 MISSING_WORD = "_____"
@@ -35,6 +42,8 @@ _FORMAT_PREFIX = re.compile(r"\s*\[(?:html|moodle|plain|markdown)\]", re.IGNOREC
 _OBJECTIVE_COMMENT = re.compile(r"//\s*objective\s*:(.*)", re.IGNORECASE)
 _CATEGORY = re.compile(r"\$CATEGORY:", re.IGNORECASE)
 _WEIGHT = re.compile(r"\s*%([^%]*)%")
+_BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
+_QUESTION_LINE = re.compile(r"^[^\S\n]*(?!//|\$CATEGORY:)\S", re.MULTILINE | re.IGNORECASE)
 _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 _WEIGHT_TOLERANCE = Decimal("0.01")
 
@@ -136,7 +145,8 @@ def _format_weight(weight: Decimal) -> str:
 
 
 def parse_gift(text: bytes | str) -> list[ParsedQuestion]:
-    """The questions of a GIFT file, or GiftError listing every problem in it."""
+    """The questions of a GIFT file, or GiftError listing every problem in it (a file of
+    more than MAX_QUESTIONS_PER_IMPORT questions has that one problem)."""
     questions, problems = _read_gift(text)
     if problems:
         raise GiftError(problems)
@@ -150,7 +160,8 @@ def import_gift(
     default_objective: LearningObjective | None = None,
 ) -> list[Question]:
     """Add the questions of a GIFT file after the post-test's existing ones: all of them,
-    or, if the file has any problem, none (GiftError lists them all).
+    or, if the file has any problem, none (GiftError lists them all). A file of more than
+    MAX_QUESTIONS_PER_IMPORT questions is refused before any question in it is read.
 
     A question preceded by ``// objective: n`` assesses the module's n-th learning
     objective; any other assesses `default_objective`.
@@ -226,11 +237,24 @@ def _read_gift(text: bytes | str) -> tuple[list[ParsedQuestion], list[GiftProble
         text = _decode(text)
     except GiftError as exc:
         return [], exc.errors
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    count = _count_questions(text)
+    if count > MAX_QUESTIONS_PER_IMPORT:
+        return [], [_too_many_questions(count)]
     reader = _Reader()
-    questions = reader.read(text)
+    questions = reader.read(_question_chunks(text))
     if not questions and not reader.problems:
         reader.problems.append(GiftProblem(0, "The file contains no questions."))
     return questions, reader.problems
+
+
+def _too_many_questions(count: int) -> GiftProblem:
+    return GiftProblem(
+        0,
+        f"The file has {count:,} questions; one import takes at most "
+        f"{MAX_QUESTIONS_PER_IMPORT}. Split it into files of {MAX_QUESTIONS_PER_IMPORT} "
+        f"questions or fewer and import each.",
+    )
 
 
 def _decode(text: bytes | str) -> str:
@@ -256,6 +280,35 @@ def _decode(text: bytes | str) -> str:
         raise GiftError([GiftProblem(0, not_utf8.format(where))]) from exc
 
 
+def _count_questions(text: str) -> int:
+    """How many questions `_question_chunks` will find: blocks between blank lines with a
+    line that is neither a comment nor a category. Regular expressions do the work, so that
+    a 1 MiB file of 95,000 questions is counted in about 30 ms, before any is read."""
+    return sum(1 for block in _BLANK_LINE.split(text) if _QUESTION_LINE.search(block))
+
+
+def _question_chunks(text: str):
+    """Each question's lines, as ([(line number, objective comment match)], [(line
+    number, line)]): the objective comments before it and its own text; objective comments
+    after the last question come last, with no text. `text` has "\\n" line ends."""
+    comments: list[tuple[int, re.Match]] = []
+    for chunk in _split_on_blank_lines(text.split("\n")):
+        content = []
+        for line_number, line in chunk:
+            stripped = line.strip()
+            if stripped.startswith("//"):
+                objective = _OBJECTIVE_COMMENT.match(stripped)
+                if objective:
+                    comments.append((line_number, objective))
+            elif not _CATEGORY.match(stripped):
+                content.append((line_number, line))
+        if content:
+            yield comments, content
+            comments = []
+    if comments:
+        yield comments, []
+
+
 @dataclasses.dataclass
 class _Answer:
     mark: str  # "=" or "~"
@@ -274,21 +327,19 @@ class _Reader:
     def report(self, line: int, message: str) -> None:
         self.problems.append(GiftProblem(line, message))
 
-    def read(self, text: str) -> list[ParsedQuestion]:
-        text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    def read(self, chunks) -> list[ParsedQuestion]:
+        """The questions of the chunks `_question_chunks` split off."""
         questions = []
-        pending: list[tuple[int, int | None]] = []  # objective comments awaiting a question
-        for chunk in _split_on_blank_lines(text.split("\n")):
-            content = []
-            for line_number, line in chunk:
-                stripped = line.strip()
-                if stripped.startswith("//"):
-                    objective = _OBJECTIVE_COMMENT.match(stripped)
-                    if objective:
-                        pending.append((line_number, self.read_objective(objective, line_number)))
-                elif not _CATEGORY.match(stripped):
-                    content.append((line_number, line))
+        for comments, content in chunks:
+            pending = [
+                (line_number, self.read_objective(match, line_number))
+                for line_number, match in comments
+            ]
             if not content:
+                for line_number, _ in pending:
+                    self.report(
+                        line_number, "this objective comment is not followed by a question."
+                    )
                 continue
             objective_position = None
             if pending:
@@ -303,8 +354,6 @@ class _Reader:
             question = self.read_question(content, objective_position=objective_position)
             if question:
                 questions.append(question)
-        for line_number, _ in pending:
-            self.report(line_number, "this objective comment is not followed by a question.")
         return questions
 
     def read_objective(self, match: re.Match, line_number: int) -> int | None:

@@ -5,6 +5,7 @@ import pytest
 from quizzes.authoring import add_question
 from quizzes.gift import (
     MAX_FILE_BYTES,
+    MAX_QUESTIONS_PER_IMPORT,
     GiftError,
     GiftProblem,
     ParsedQuestion,
@@ -417,6 +418,55 @@ def test_a_file_over_one_mebibyte_is_refused_before_it_is_read():
             "The file is larger than 1 MiB; split it into smaller files and import each."
         )
     assert not Question.objects.exists()
+
+
+def true_false_questions(count: int) -> str:
+    """`count` valid true-or-false questions, each naming objective 1."""
+    return "".join(f"// objective: 1\n::Q{n}:: Statement {n} {{T####r}}\n\n" for n in range(count))
+
+
+def test_a_file_of_more_questions_than_one_import_takes_is_refused_whole():
+    post_test, _ = empty_post_test()
+
+    with pytest.raises(GiftError) as excinfo:
+        import_gift(post_test, true_false_questions(MAX_QUESTIONS_PER_IMPORT + 1))
+
+    assert str(excinfo.value) == (
+        "The file has 501 questions; one import takes at most 500. Split it into files of 500 "
+        "questions or fewer and import each."
+    )
+    assert not Question.objects.exists()
+
+
+def test_the_question_cap_counts_every_question_of_a_large_file_without_reading_them():
+    """95,000 short questions fit under 1 MiB; the refusal names how many there are, and
+    problems in questions past the cap are not reported (they are never read)."""
+    text = "a{T####b}\n\n" * 95_000 + "::Bad:: {=x}\n"
+
+    with pytest.raises(GiftError) as excinfo:
+        parse_gift(text)
+
+    assert [str(problem) for problem in excinfo.value.errors] == [
+        "The file has 95,001 questions; one import takes at most 500. Split it into files of "
+        "500 questions or fewer and import each."
+    ]
+
+
+def test_comments_categories_and_blank_lines_are_not_counted_as_questions():
+    text = "$CATEGORY: $course$/Dermatology\n\n// a note\n\n\n" + true_false_questions(
+        MAX_QUESTIONS_PER_IMPORT
+    )
+
+    assert len(parse_gift(text)) == MAX_QUESTIONS_PER_IMPORT
+
+
+def test_a_file_of_exactly_the_cap_is_imported():
+    post_test, (first, _) = empty_post_test()
+
+    added = import_gift(post_test, true_false_questions(MAX_QUESTIONS_PER_IMPORT))
+
+    assert len(added) == MAX_QUESTIONS_PER_IMPORT
+    assert set(post_test.questions.values_list("objective", flat=True)) == {first.pk}
 
 
 def test_a_file_that_is_not_utf8_is_refused():

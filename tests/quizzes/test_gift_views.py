@@ -64,3 +64,24 @@ def test_learners_cannot_import_or_export(client, learner, post_test):
 
     for name in ("quizzes:gift_export", "quizzes:gift_import"):
         assert client.get(reverse(name, args=[post_test.module.slug])).status_code == 403
+
+
+def test_a_file_with_too_many_questions_is_refused_with_the_cap_and_the_count(
+    client, course_author, post_test
+):
+    client.force_login(course_author)
+    before = Question.objects.count()
+    text = "".join(f"::Q{n}:: Statement {n} {{T####r}}\n\n" for n in range(600))
+
+    response = client.post(
+        reverse("quizzes:gift_import", args=[post_test.module.slug]),
+        {"file": upload(text), "default_objective": post_test.module.objectives.get().pk},
+    )
+
+    html = response.content.decode()
+    assert "Nothing was imported." in html
+    assert (
+        "The file has 600 questions; one import takes at most 500. Split it into files of 500 "
+        "questions or fewer and import each."
+    ) in html
+    assert Question.objects.count() == before
