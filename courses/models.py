@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html
 
+from courses.deadlines import earliest_today, latest_today
 from courses.references import doi_url, is_web_url
 
 
@@ -89,9 +90,14 @@ class ModuleQuerySet(models.QuerySet):
         return self.filter(status=ModuleStatus.PUBLISHED)
 
     def open_for_credit(self, today: datetime.date | None = None):
-        """Published modules whose release date has come and whose expiry has not passed."""
-        today = today or timezone.localdate()
-        return self.published().filter(release_date__lte=today, expiration_date__gte=today)
+        """Published modules whose release date has come and whose expiry has not passed on
+        `today`, the learner's date (accounts.timezones.learner_today); without one, those
+        open somewhere on earth now (docs/decisions/0005)."""
+        if today is not None:
+            return self.published().filter(release_date__lte=today, expiration_date__gte=today)
+        return self.published().filter(
+            release_date__lte=latest_today(), expiration_date__gte=earliest_today()
+        )
 
 
 class Module(models.Model):
@@ -181,11 +187,16 @@ class Module(models.Model):
         return self.status == ModuleStatus.PUBLISHED
 
     def is_expired(self, today: datetime.date | None = None) -> bool:
-        today = today or timezone.localdate()
+        """Whether the expiry date is past on `today`, the learner's own date
+        (accounts.timezones.learner_today; docs/decisions/0005). Without a learner's date:
+        only once the expiry date has ended everywhere on earth."""
+        today = today or earliest_today()
         return self.expiration_date is not None and today > self.expiration_date
 
     def is_released(self, today: datetime.date | None = None) -> bool:
-        today = today or timezone.localdate()
+        """Whether the release date has come on `today`, the learner's own date; without
+        one, once it has begun somewhere on earth."""
+        today = today or latest_today()
         return self.release_date is not None and self.release_date <= today
 
     def is_open_for_credit(self, today: datetime.date | None = None) -> bool:

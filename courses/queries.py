@@ -1,5 +1,7 @@
 """Reads for the catalog and the module page."""
 
+import datetime
+
 from django.db.models import Prefetch, Q, QuerySet
 
 from courses.models import FacultyMember, Module, ModuleCredit, Topic
@@ -7,10 +9,14 @@ from courses.models import FacultyMember, Module, ModuleCredit, Topic
 CATALOG_PAGE_SIZE = 10
 
 
-def catalog_modules(*, search: str = "", topic: str = "") -> QuerySet[Module]:
-    """Published modules a learner can take now, newest first, with what the catalog shows."""
+def catalog_modules(
+    *, search: str = "", topic: str = "", today: datetime.date | None = None
+) -> QuerySet[Module]:
+    """Published modules a learner can take on `today` (their own date,
+    accounts.timezones.learner_today; None: open somewhere on earth now), newest first, with
+    what the catalog shows."""
     modules = (
-        Module.objects.open_for_credit()
+        Module.objects.open_for_credit(today)
         .select_related("post_test")
         .prefetch_related(
             "topics",

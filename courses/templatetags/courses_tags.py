@@ -29,3 +29,9 @@ def as_date(value):
         except ValueError:
             return value
     return value
+
+
+@register.filter
+def time_zone_name(name: str) -> str:
+    """An IANA zone name as people read it: "America/Los_Angeles" → "America/Los Angeles"."""
+    return (name or "").replace("_", " ")

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,6 +15,7 @@ def titles(response):
     return [m.title for m in response.context["modules"]]
 
 
+@time_machine.travel(datetime.datetime(2026, 11, 30, 13, 0, tzinfo=datetime.UTC), tick=False)
 def test_the_catalog_lists_only_published_released_unexpired_modules(client):
     today = timezone.localdate()
     ModuleFactory(title="Open")

@@ -81,8 +81,9 @@ def test_an_expired_module_stays_readable_and_says_credit_closed_since_when(clie
     assert response.status_code == 200
     assert "Still worth reading." in html
     assert (
-        "This activity expired on 10 January 2025. You can still read it, but its post-test "
-        "and credit claim have been closed since 10 January 2025."
+        "This activity expired at the end of 10 January 2025 in your time zone (America/Chicago). "
+        "You can "
+        "still read it, but its post-test and credit claim are closed."
     ) in " ".join(html.split())
 
 
