@@ -1,20 +1,51 @@
+from allauth.account.forms import LoginForm, SignupForm
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.db import transaction
 
 from accounts.models import BoardIdentifier, CertifyingBoard, Profile
 
 
-class SignUpForm(UserCreationForm):
-    class Meta:
-        model = get_user_model()
-        fields = ["email", "first_name", "last_name"]
-        help_texts = {"email": "You sign in with this address; certificates are sent to it."}
+class SignUpForm(SignupForm):
+    """allauth's sign-up form with the names certifying boards match on (PARS records).
+
+    The account itself is created by accounts.adapter.AccountAdapter.save_user through
+    accounts.registration.register_learner."""
+
+    field_order = ["email", "first_name", "last_name", "password1", "password2"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        user_model = get_user_model()
+        self.fields["email"].label = "E-mail address"
+        self.fields["email"].help_text = (
+            "You sign in with this address; certificates are sent to it. We e-mail you a link "
+            "to confirm it."
+        )
         for name in ("first_name", "last_name"):
-            self.fields[name].required = True
+            model_field = user_model._meta.get_field(name)
+            self.fields[name] = forms.CharField(
+                label=model_field.verbose_name.capitalize(),
+                max_length=model_field.max_length,
+                required=True,
+            )
+        self.fields["password1"].label = "Password"
+        self.fields["password2"].label = "Password confirmation"
+        self.order_fields(self.field_order)
+
+    def save(self, request):
+        """Account, profile and unconfirmed address are written together, or none of them."""
+        with transaction.atomic():
+            return super().save(request)
+
+
+class LogInForm(LoginForm):
+    """allauth's log-in form, labelled as the rest of the site."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = "E-mail address"
+        self.fields["password"].label = "Password"
 
 
 class ProfileForm(forms.ModelForm):

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Lower
 from django_countries.fields import CountryField
 
 from accounts.validators import validate_board_id, validate_npi
@@ -12,6 +13,16 @@ from accounts.validators import validate_board_id, validate_npi
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
+
+    @classmethod
+    def normalize_email(cls, email):
+        """The whole address in lower case: `ALICE@Example.com` and `alice@example.com` are
+        one account (a database constraint says so too). Model forms reach this through
+        `User.clean()`, so the admin stores addresses the same way."""
+        return (email or "").strip().lower()
+
+    def get_by_natural_key(self, username):
+        return self.get(email=self.normalize_email(username))
 
     def _create_user(self, email, password, **extra_fields):
         if not email:
@@ -27,9 +38,15 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
     def create_superuser(self, email, password=None, **extra_fields):
+        """`createsuperuser`: the operator at the server's console vouches for the address,
+        so it is recorded as confirmed (accounts.emails.record_confirmed_email)."""
+        from accounts.emails import record_confirmed_email
+
         extra_fields.setdefault("is_staff", True)
         extra_fields.setdefault("is_superuser", True)
-        return self._create_user(email, password, **extra_fields)
+        user = self._create_user(email, password, **extra_fields)
+        record_confirmed_email(user)
+        return user
 
 
 class User(AbstractUser):
@@ -49,6 +66,13 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="user_email_unique_ignoring_case",
+                violation_error_message="An account already uses this e-mail address.",
+            ),
+        ]
 
     def __str__(self):
         return self.email

@@ -1,46 +1,20 @@
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts.forms import ProfileForm, SignUpForm
+from accounts.forms import ProfileForm
 from accounts.models import User
 from accounts.personal_data import close_account, personal_data
 from accounts.profiles import update_profile
 from accounts.queries import find_learners, learner_record
-from accounts.registration import profile_of, register_learner
-from cme_site.ratelimits import limit_rate
-
-
-@limit_rate(group="sign-up", rate="10/h", method="POST")
-def sign_up(request):
-    if request.user.is_authenticated:
-        return redirect("courses:catalog")
-    form = SignUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = register_learner(
-            form.cleaned_data["email"],
-            password=form.cleaned_data["password1"],
-            first_name=form.cleaned_data["first_name"],
-            last_name=form.cleaned_data["last_name"],
-        )
-        login(request, user, backend="accounts.backends.ModelBackendOneQuery")
-        messages.success(
-            request,
-            "Welcome! Complete your profile so that your certificates print correctly.",
-        )
-        next_url = request.POST.get("next", "")
-        if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-            return redirect(next_url)
-        return redirect("accounts:profile")
-    return render(
-        request, "accounts/user_signup.html", {"form": form, "next": request.GET.get("next", "")}
-    )
+from accounts.registration import profile_of
+from accounts.timezones import forget_time_zone
+from accounts.two_factor import has_authenticator_app
 
 
 @login_required
@@ -49,9 +23,18 @@ def edit_profile(request):
     form = ProfileForm(request.POST or None, instance=profile)
     if request.method == "POST" and form.is_valid():
         update_profile(profile, changes=form.profile_changes(), board_ids=form.board_ids())
+        forget_time_zone(request)  # the next page is shown in the zone just chosen
         messages.success(request, "Your profile has been saved.")
         return redirect("accounts:profile")
-    return render(request, "accounts/profile_form.html", {"form": form, "profile": profile})
+    return render(
+        request,
+        "accounts/profile_form.html",
+        {
+            "form": form,
+            "profile": profile,
+            "two_factor_on": has_authenticator_app(request.user),
+        },
+    )
 
 
 @permission_required("accounts.view_learner_records", raise_exception=True)

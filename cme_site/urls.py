@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from cme_site.views import healthz
 
@@ -10,6 +11,12 @@ admin.site.site_title = "CME administration"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    # Everyone logs in through allauth's page, where staff give their authenticator code.
+    path(
+        "admin/login/",
+        RedirectView.as_view(pattern_name="account_login", query_string=True),
+    ),
     path("admin/", admin.site.urls),
     path("", include("quizzes.urls")),
     path("", include("certificates.urls")),

@@ -1,10 +1,17 @@
 """Factories for test data. Business steps (adding questions, recording disclosures) go
 through the domain functions instead, as the product does."""
 
+import base64
 import datetime
+import hashlib
+import hmac
+import struct
+import time
 from decimal import Decimal
 
 import factory
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP
 from django.utils import timezone
 
 from accounts.models import Designation, Profile, User
@@ -22,6 +29,19 @@ from courses.models import (
 )
 from quizzes.models import PostTest
 
+# The secret of the authenticator app the factory sets up for staff (base32, as apps take it).
+STAFF_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def totp_code(secret: str = STAFF_TOTP_SECRET, *, at: float | None = None) -> str:
+    """The 6-digit code an authenticator app shows for `secret` at time `at` (now if None):
+    RFC 6238 with 30-second steps and HMAC-SHA1, computed here independently of allauth."""
+    step = int((time.time() if at is None else at) // 30)
+    digest = hmac.new(base64.b32decode(secret), struct.pack(">Q", step), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 1_000_000:06d}"
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -38,6 +58,24 @@ class UserFactory(factory.django.DjangoModelFactory):
     def save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save(update_fields=["password"])
+
+    @factory.post_generation
+    def email_confirmed(obj, create, extracted, **kwargs):
+        """The address is confirmed (as after following the sign-up link) unless the test
+        passes `email_confirmed=False`."""
+        if create and extracted is not False:
+            EmailAddress.objects.create(
+                user=obj, email=obj.email.lower(), primary=True, verified=True
+            )
+
+    @factory.post_generation
+    def totp(obj, create, extracted, **kwargs):
+        """Staff (`is_staff` or `is_superuser`) have an authenticator app set up with
+        STAFF_TOTP_SECRET, as the site requires; `totp=False` leaves it out, `totp=True`
+        gives a learner one."""
+        wanted = extracted if extracted is not None else (obj.is_staff or obj.is_superuser)
+        if create and wanted:
+            TOTP.activate(obj, STAFF_TOTP_SECRET)
 
 
 class ProfileFactory(factory.django.DjangoModelFactory):

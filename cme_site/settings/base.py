@@ -59,6 +59,10 @@ INSTALLED_APPS = [
     "auditlog",
     "axes",
     "csp",
+    # Sign-up, log-in, e-mail confirmation, password reset and two-step log-in (TOTP).
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
     "accounts",
     "courses",
     "quizzes",
@@ -74,6 +78,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # Staff (authors, administrators) set up an authenticator app before anything else.
+    "accounts.middleware.StaffTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
@@ -117,12 +124,41 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # First: refuses log-ins for a while after repeated failures (django-axes).
     "axes.backends.AxesStandaloneBackend",
-    # Django's ModelBackend, with a user's permissions read in one query (every page asks).
+    # django-allauth's backend (log-in by e-mail address in any case), with a user's
+    # permissions read in one query (every page asks).
     "accounts.backends.ModelBackendOneQuery",
 ]
-LOGIN_URL = "accounts:login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "courses:catalog"
 LOGOUT_REDIRECT_URL = "courses:catalog"
+
+# Accounts (django-allauth): the e-mail address is the log-in, unique whatever its case, and
+# confirmed before the first log-in. Sign-up answers the same whether or not the address has
+# an account (the owner is e-mailed instead).
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignUpForm", "login": "accounts.forms.LogInForm"}
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False  # a button, so that mail scanners cannot confirm
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_SESSION_REMEMBER = True  # as before: the session outlives the browser
+ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
+ACCOUNT_SIGNUP_REDIRECT_URL = "accounts:profile"
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # password or authenticator changed: the owner is told
+ACCOUNT_RATE_LIMITS = {
+    "signup": "10/h/ip",
+    "reset_password": "5/h/ip",
+    # Repeated failed log-ins are django-axes' job (per account and client, AXES_* below);
+    # allauth's own counter would lock an account for everyone.
+    "login_failed": None,
+}
+# Two-step log-in: an authenticator app (TOTP), with recovery codes as the fallback.
+MFA_ADAPTER = "accounts.adapter.TwoFactorAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 
 # New and changed passwords are stored with the first; the others still check (and, at the
 # next log-in, upgrade) passwords stored before (docs/decisions/0004-argon2id-passwords.md).
@@ -148,8 +184,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
-# The log-in form posts the e-mail address as "username" (Django's AuthenticationForm).
-AXES_USERNAME_FORM_FIELD = "username"
+# The log-in form posts the e-mail address as "login" (allauth); the account is the address
+# in lower case, whatever the form or backend called it.
+AXES_USERNAME_FORM_FIELD = "login"
+AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
 
 # Content-Security-Policy (django-csp): scripts, styles, images and forms from this site
 # only; no inline scripts, no plugins, no framing.

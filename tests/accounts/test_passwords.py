@@ -33,7 +33,7 @@ def test_a_password_stored_before_with_pbkdf2_still_logs_in_and_is_upgraded(clie
     learner.save(update_fields=["password"])
 
     response = client.post(
-        reverse("accounts:login"), {"username": learner.email, "password": "an-older-passphrase"}
+        reverse("account_login"), {"login": learner.email, "password": "an-older-passphrase"}
     )
 
     assert response.status_code == 302
@@ -48,7 +48,7 @@ def test_a_wrong_password_against_an_old_hash_changes_nothing(client):
     stored = learner.password
 
     response = client.post(
-        reverse("accounts:login"), {"username": learner.email, "password": "not-the-passphrase"}
+        reverse("account_login"), {"login": learner.email, "password": "not-the-passphrase"}
     )
 
     assert response.status_code == 200

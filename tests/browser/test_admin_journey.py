@@ -38,7 +38,7 @@ def labelled(text):
 
 
 def log_in(page, site_url, user):
-    page.goto(site_url("accounts:login"))
+    page.goto(site_url("account_login"))
     page.get_by_label(labelled("E-mail address")).fill(user.email)
     page.get_by_label(labelled("Password")).fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()

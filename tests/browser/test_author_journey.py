@@ -71,7 +71,7 @@ def field(page, label):
 
 
 def log_in(page, site_url, user):
-    page.goto(site_url("accounts:login"))
+    page.goto(site_url("account_login"))
     field(page, "E-mail address").fill(user.email)
     field(page, "Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()

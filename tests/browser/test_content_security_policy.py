@@ -18,7 +18,7 @@ def test_the_site_works_under_its_content_security_policy(browser, site_url, dem
     )
     learner = UserFactory()
     try:
-        page.goto(site_url("accounts:login"))
+        page.goto(site_url("account_login"))
         page.get_by_label("E-mail address").fill(learner.email)
         page.get_by_label("Password").fill("correct-horse-battery")
         page.get_by_role("button", name="Log in").click()

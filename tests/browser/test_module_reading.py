@@ -9,7 +9,7 @@ DEMO_TITLE = "Nemolizumab-Associated Cutaneous Eruptions in Atopic Dermatitis"
 
 
 def log_in(page, site_url, user):
-    page.goto(site_url("accounts:login"))
+    page.goto(site_url("account_login"))
     page.get_by_label(re.compile(r"^\s*E-mail address")).fill(user.email)
     page.get_by_label(re.compile(r"^\s*Password")).fill("correct-horse-battery")
     page.get_by_role("button", name="Log in").click()

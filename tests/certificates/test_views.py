@@ -162,7 +162,7 @@ def test_anonymous_downloads_are_sent_to_log_in(client, issued_certificate):
     response = client.get(reverse("certificates:download", kwargs={"pk": issued_certificate.pk}))
 
     assert response.status_code == 302
-    assert response.url.startswith(reverse("accounts:login"))
+    assert response.url.startswith(reverse("account_login"))
 
 
 def verify(client, certificate):

@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 
 def log_in(client, email, password, address="10.0.0.1"):
     return client.post(
-        reverse("accounts:login"),
-        {"username": email, "password": password},
+        reverse("account_login"),
+        {"login": email, "password": password},
         REMOTE_ADDR=address,
     )
 
@@ -44,7 +44,7 @@ class TestBruteForce:
     def test_sign_up_is_rate_limited(self, client):
         statuses = [
             client.post(
-                reverse("accounts:signup"),
+                reverse("account_signup"),
                 {"email": f"bot{n}@example.com", "first_name": "B", "last_name": "Ot",
                  "password1": "a-long-unusual-passphrase", "password2": "x"},
             ).status_code
@@ -56,7 +56,7 @@ class TestBruteForce:
 
     def test_password_reset_is_rate_limited(self, client, learner):
         statuses = [
-            client.post(reverse("accounts:password_reset"), {"email": learner.email}).status_code
+            client.post(reverse("account_reset_password"), {"email": learner.email}).status_code
             for _ in range(7)
         ]
 
@@ -147,8 +147,8 @@ def test_posts_without_a_csrf_token_are_refused_and_save_nothing(learner):
 )
 def test_log_in_does_not_redirect_to_another_site(client, learner, target):
     response = client.post(
-        reverse("accounts:login") + f"?next={target}",
-        {"username": learner.email, "password": "correct-horse-battery", "next": target},
+        reverse("account_login") + f"?next={target}",
+        {"login": learner.email, "password": "correct-horse-battery", "next": target},
     )
 
     assert response.status_code == 302

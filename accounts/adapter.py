@@ -1,0 +1,39 @@
+"""How django-allauth fits this site: sign-up creates a learner through
+accounts.registration.register_learner, e-mails carry the provider's name, and staff cannot
+remove the authenticator app they must log in with."""
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from django.conf import settings
+
+from accounts.registration import register_learner
+from accounts.two_factor import requires_two_factor
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def save_user(self, request, user, form, commit=True):
+        """Create the account with register_learner (account and profile together), the one
+        way a learner is created; allauth then records the unconfirmed address and sends the
+        confirmation link. `user` (allauth's unsaved blank instance) is not used."""
+        data = form.cleaned_data
+        return register_learner(
+            data["email"],
+            password=data["password1"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+        )
+
+    def format_email_subject(self, subject: str) -> str:
+        return f"{settings.CME_PROVIDER_NAME}: {subject}"
+
+
+class TwoFactorAdapter(DefaultMFAAdapter):
+    def get_totp_issuer(self) -> str:
+        """The name authenticator apps list the account under."""
+        return settings.CME_PROVIDER_NAME
+
+    def can_delete_authenticator(self, authenticator) -> bool:
+        """Learners may switch two-step log-in off again; staff may not. A staff member who
+        loses the phone logs in with a recovery code; if those are lost too, an administrator
+        deletes the authenticator in the admin and a new one is set up at the next log-in."""
+        return not requires_two_factor(authenticator.user)
