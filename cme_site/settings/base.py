@@ -6,6 +6,7 @@ each variable. The leaf modules (local, test, production) only choose defaults.
 """
 
 from datetime import timedelta
+from ipaddress import ip_network
 from pathlib import Path
 
 import environ
@@ -59,6 +60,8 @@ INSTALLED_APPS = [
     "auditlog",
     "axes",
     "csp",
+    # The ground floor: shared infrastructure the apps stand on (imports none of them).
+    "core",
     # Sign-up, log-in, e-mail confirmation, password reset and two-step log-in (TOTP).
     "allauth",
     "allauth.account",
@@ -72,7 +75,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early, so that every response carries the policy, the 400 below included.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the request: a NUL or other control character in the URL, a
+    # query parameter, a form field, a file name or a header gets the 400 page.
+    "core.middleware.RejectControlCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -83,8 +91,8 @@ MIDDLEWARE = [
     "accounts.middleware.StaffTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-auditlog's, recording the client's address (core.client_ip), not a forged one.
+    "core.middleware.AuditlogMiddleware",
     # Last, as django-axes asks: it turns a locked-out log-in into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -188,6 +196,25 @@ AXES_RESET_ON_SUCCESS = True
 # in lower case, whatever the form or backend called it.
 AXES_USERNAME_FORM_FIELD = "login"
 AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
+# The lock-out page says how long the pause lasts and offers the password reset; a completed
+# reset lifts the account's lock-outs (core.lockouts).
+AXES_LOCKOUT_CALLABLE = "core.lockouts.lockout_response"
+
+# The client's address behind a reverse proxy (core.client_ip; docs/deployment.md). Off by
+# default: X-Forwarded-For is ignored and REMOTE_ADDR is the client. Lock-outs (django-axes),
+# rate limits (django-ratelimit, django-allauth) all count by this address.
+CME_TRUSTED_PROXY_COUNT = env.int("CME_TRUSTED_PROXY_COUNT", default=0)
+CME_TRUSTED_PROXIES = env.list("CME_TRUSTED_PROXIES", default=[])
+if CME_TRUSTED_PROXY_COUNT < 0:
+    stop_start_up("CME_TRUSTED_PROXY_COUNT is the number of proxies in front of the site (0 up).")
+for _proxy in CME_TRUSTED_PROXIES:
+    try:
+        ip_network(_proxy.strip(), strict=False)
+    except ValueError:
+        stop_start_up(f"CME_TRUSTED_PROXIES: {_proxy!r} is not an IP address or network.")
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
+RATELIMIT_IP_META_KEY = "core.client_ip.client_ip"
+ALLAUTH_TRUSTED_PROXY_COUNT = CME_TRUSTED_PROXY_COUNT
 
 # Content-Security-Policy (django-csp): scripts, styles, images and forms from this site
 # only; no inline scripts, no plugins, no framing.
