@@ -24,6 +24,7 @@ from courses.models import CreditType, Module, ModuleCredit, format_credits
 from quizzes.models import Attempt
 
 CREDIT_STEP = Decimal("0.25")
+ALREADY_CLAIMED = "You have already claimed credit for this activity."
 ATTESTATION = (
     "I claim only the credit commensurate with the extent of my participation in the activity."
 )
@@ -112,7 +113,13 @@ def claim_credit(
 
     Requires a passed post-test, a completed evaluation, the attestation, a credit type
     fit for the learner's profession and an amount on the 0.25 grid within the maximum.
+    One claim per learner and activity, whatever the credit type (the database constraint
+    `one_claim_per_learner_and_module`): a second claim raises AlreadyDone, also when
+    requests race, because the losing INSERT waits for the winner's commit and then
+    violates the constraint. A revoked claim is not claimed again.
     """
+    if CreditClaim.objects.filter(learner=learner, module=module).exists():
+        raise AlreadyDone(ALREADY_CLAIMED)
     if not attested:
         raise NotEligible(f"Tick the attestation: “{ATTESTATION}”")
     profile = profile_of(learner)
@@ -158,7 +165,7 @@ def claim_credit(
                 snapshot=option.offering.certificate_snapshot(),
             )
     except IntegrityError as exc:
-        raise AlreadyDone("You have already claimed this credit for this activity.") from exc
+        raise AlreadyDone(ALREADY_CLAIMED) from exc
     certificate = create_certificate(claim, learner=learner)
     CertificateEvent.objects.create(
         certificate=certificate, kind=CertificateEventKind.CLAIMED, actor=learner

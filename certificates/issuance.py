@@ -58,7 +58,9 @@ def verification_url(certificate: Certificate) -> str:
     return settings.SITE_URL.rstrip("/") + certificate.get_verification_path()
 
 
-def render_certificate_html(certificate: Certificate) -> str:
+def render_certificate_html(certificate: Certificate, *, stamp: str = "") -> str:
+    """The certificate page as HTML from its fixed `printed` data; `stamp` (e.g. "REVOKED on
+    3 May 2026") prints a banner across a copy of a certificate that no longer counts."""
     url = verification_url(certificate)
     return render_to_string(
         "certificates/pdf/certificate.html",
@@ -67,6 +69,7 @@ def render_certificate_html(certificate: Certificate) -> str:
             "printed": certificate.printed,
             "verification_url": url,
             "qr_svg": segno.make(url, error="m").svg_inline(scale=3, dark="#000"),
+            "stamp": stamp,
         },
     )
 
@@ -145,17 +148,32 @@ def issue_certificate(certificate_id: int) -> Certificate:
 def requeue_stale_certificates(*, now: datetime.datetime | None = None) -> int:
     """Queue again every certificate whose work is unfinished REQUEUE_AFTER after it was last
     queued (or never was, because the broker was down): still pending, or issued but not
-    yet e-mailed (a worker died between the two steps). The task is idempotent, so a
-    certificate whose task is merely slow is not issued twice."""
+    yet e-mailed (a worker died between the two steps); and every revoked certificate
+    whose revocation notice has not been e-mailed (including any revoked before notices
+    existed). The tasks are idempotent, so a certificate whose task is merely slow is not
+    issued or notified twice."""
+    from certificates.revocation import enqueue_revocation_notice
+
     cutoff = (now or timezone.now()) - REQUEUE_AFTER
     unfinished = Q(status=CertificateStatus.PENDING) | Q(
         status=CertificateStatus.ISSUED, emailed_at__isnull=True
     )
     stale = Certificate.objects.filter(unfinished, created_at__lt=cutoff)
     stale = stale.exclude(last_queued_at__gte=cutoff)
+    unnotified = Certificate.objects.filter(
+        status=CertificateStatus.REVOKED,
+        revocation_emailed_at__isnull=True,
+        revoked_at__lt=cutoff,
+    ).exclude(last_queued_at__gte=cutoff)
     count = 0
     for certificate_id in stale.values_list("pk", flat=True):
         if enqueue_issuance(certificate_id):
+            CertificateEvent.objects.create(
+                certificate_id=certificate_id, kind=CertificateEventKind.REQUEUED
+            )
+            count += 1
+    for certificate_id in unnotified.values_list("pk", flat=True):
+        if enqueue_revocation_notice(certificate_id):
             CertificateEvent.objects.create(
                 certificate_id=certificate_id, kind=CertificateEventKind.REQUEUED
             )
@@ -165,6 +183,17 @@ def requeue_stale_certificates(*, now: datetime.datetime | None = None) -> int:
 
 @transaction.atomic
 def revoke_certificate(certificate: Certificate, *, by: User, reason: str) -> Certificate:
+    """Revoke a valid certificate for good: it stops attesting credit everywhere (pages,
+    transcript, reports, verification) and cannot be re-issued; its claim stays, so the
+    learner cannot claim the activity again. The date and the reason are kept on the
+    certificate and in its audit trail; the learner is e-mailed both once the revocation
+    commits (`certificates.revocation.email_revocation_notice`). The stored PDF is kept
+    as issued; the owner's download becomes a stamped copy.
+
+    Raises CertificateActionRefused without a reason or for a certificate not valid.
+    """
+    from certificates.revocation import enqueue_revocation_notice
+
     reason = reason.strip()
     if not reason:
         raise CertificateActionRefused("Give a reason: it is kept with the revocation.")
@@ -175,11 +204,14 @@ def revoke_certificate(certificate: Certificate, *, by: User, reason: str) -> Ce
             f"{certificate.get_status_display().lower()}."
         )
     certificate.status = CertificateStatus.REVOKED
+    certificate.revoked_at = timezone.now()
+    certificate.revocation_reason = reason
     with recorded_as(by, reason=reason):
-        certificate.save(update_fields=["status"])
+        certificate.save(update_fields=["status", "revoked_at", "revocation_reason"])
     CertificateEvent.objects.create(
         certificate=certificate, kind=CertificateEventKind.REVOKED, actor=by, reason=reason
     )
+    transaction.on_commit(lambda: enqueue_revocation_notice(certificate.pk))
     return certificate
 
 

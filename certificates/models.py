@@ -41,6 +41,17 @@ class Evaluation(models.Model):
     commitment_to_change = models.TextField(blank=True)
     submitted_at = models.DateTimeField(auto_now_add=True)
 
+    # Changed only by certificates.evaluations.submit_evaluation; read-only in every admin.
+    STATE_FIELDS = (
+        "learner",
+        "module",
+        "free_of_commercial_bias",
+        "bias_comment",
+        "relevance",
+        "overall_quality",
+        "commitment_to_change",
+    )
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -101,11 +112,27 @@ class CreditClaim(models.Model):
     claimed_at = models.DateTimeField(auto_now_add=True)
     snapshot = models.JSONField(help_text="What the certificate prints, as it was at claim time.")
 
+    # Changed only by certificates.claims.claim_credit; read-only in every admin.
+    STATE_FIELDS = (
+        "learner",
+        "module",
+        "credit_type",
+        "kind",
+        "amount",
+        "attempt",
+        "completed_on",
+        "attested_at",
+        "snapshot",
+    )
+
     class Meta:
         ordering = ["-claimed_at"]
         constraints = [
+            # One claim per learner and activity, whatever the credit type: two claims for
+            # one activity would print its credit twice. (Several credit lines on one
+            # claim will hang off this row, so the key stays learner and module.)
             models.UniqueConstraint(
-                fields=["learner", "module", "credit_type"], name="one_claim_per_credit_type"
+                fields=["learner", "module"], name="one_claim_per_learner_and_module"
             ),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="claim_amount_positive"),
         ]
@@ -146,6 +173,25 @@ class Certificate(models.Model):
     superseded_by = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="supersedes"
     )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revocation_reason = models.TextField(
+        blank=True, help_text="Why it was revoked, as told to the learner (not shown publicly)."
+    )
+    revocation_emailed_at = models.DateTimeField(null=True, blank=True)
+
+    # Changed only by certificates.claims and certificates.issuance (issue, revoke, re-issue);
+    # read-only in every admin.
+    STATE_FIELDS = (
+        "claim",
+        "number",
+        "status",
+        "printed",
+        "pdf",
+        "issued_at",
+        "emailed_at",
+        "last_queued_at",
+        "superseded_by",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -162,6 +208,11 @@ class Certificate(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(status="issued") | ~models.Q(pdf=""),
                 name="issued_certificates_have_a_file",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="revoked", revoked_at__isnull=False)
+                | models.Q(~models.Q(status="revoked"), revoked_at__isnull=True),
+                name="revoked_certificates_have_a_revocation_date",
             ),
         ]
 
@@ -182,6 +233,14 @@ class Certificate(models.Model):
     def is_issued(self) -> bool:
         return self.status == CertificateStatus.ISSUED
 
+    @property
+    def is_revoked(self) -> bool:
+        return self.status == CertificateStatus.REVOKED
+
+    @property
+    def is_superseded(self) -> bool:
+        return self.status == CertificateStatus.SUPERSEDED
+
 
 class CertificateEventKind(models.TextChoices):
     CLAIMED = "claimed", "Claimed"
@@ -189,6 +248,7 @@ class CertificateEventKind(models.TextChoices):
     EMAILED = "emailed", "E-mailed"
     REQUEUED = "requeued", "Re-queued"
     REVOKED = "revoked", "Revoked"
+    REVOCATION_EMAILED = "revocation_emailed", "Revocation e-mailed"
     REISSUED = "reissued", "Re-issued"
 
 

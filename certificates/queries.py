@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts.models import User
 from certificates.models import Certificate, CertificateStatus, CreditClaim
@@ -12,14 +12,23 @@ from quizzes.queries import StatusBadge
 
 COUNTED = (CertificateStatus.ISSUED, CertificateStatus.PENDING)
 CREDIT_CLAIMED = StatusBadge("Credit claimed", "primary")
+CREDIT_REVOKED = StatusBadge("Credit revoked", "danger")
 
 
-def claimed_module_ids(learner: User, module_ids) -> set[int]:
-    return set(
-        CreditClaim.objects.filter(learner=learner, module__in=module_ids).values_list(
-            "module_id", flat=True
-        )
+def credit_badges(learner: User, module_ids) -> dict[int, StatusBadge]:
+    """For each of these modules the learner has claimed credit for, module id → its badge:
+    "Credit revoked" once the claim's certificate was revoked (revocation is final: a
+    revoked certificate is never re-issued), otherwise "Credit claimed". One query."""
+    revoked = Certificate.objects.filter(claim=OuterRef("pk"), status=CertificateStatus.REVOKED)
+    rows = (
+        CreditClaim.objects.filter(learner=learner, module__in=module_ids)
+        .annotate(revoked=Exists(revoked))
+        .values_list("module_id", "revoked")
     )
+    return {
+        module_id: CREDIT_REVOKED if is_revoked else CREDIT_CLAIMED
+        for module_id, is_revoked in rows
+    }
 
 
 def learner_certificates(learner: User) -> QuerySet[Certificate]:

@@ -5,7 +5,7 @@ import smtplib
 from celery import shared_task
 from django.db import OperationalError as DatabaseOperationalError
 
-from certificates import issuance
+from certificates import issuance, revocation
 
 TRANSIENT_ERRORS = (DatabaseOperationalError, smtplib.SMTPException, ConnectionError, TimeoutError)
 
@@ -23,6 +23,20 @@ def issue_certificate(certificate_id: int) -> str:
     """Render, store and e-mail one certificate; harmless to run twice."""
     certificate = issuance.issue_certificate(certificate_id)
     return certificate.status
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=8,
+)
+def send_revocation_notice(certificate_id: int) -> str:
+    """E-mail the learner that the certificate was revoked, and why; harmless to run twice."""
+    return revocation.email_revocation_notice(certificate_id).status
 
 
 @shared_task

@@ -20,6 +20,7 @@ from certificates.forms import ClaimForm, DateRangeForm, EvaluationForm, ReasonF
 from certificates.issuance import reissue_certificate, render_certificate_pdf, revoke_certificate
 from certificates.models import Certificate, CertificateStatus, CreditClaim, ExportJob
 from certificates.queries import credit_label, evaluation_summary, transcript
+from certificates.revocation import render_stamped_copy
 from cme_site.ratelimits import limit_rate
 from courses.models import CreditType, Module
 
@@ -97,7 +98,7 @@ def claim(request, slug):
 
 def visible_certificate(request, pk) -> Certificate:
     """The learner's own certificate, or any for CME administrators; otherwise 404."""
-    certificates = Certificate.objects.select_related("claim__learner")
+    certificates = Certificate.objects.select_related("claim__learner", "superseded_by")
     if not request.user.has_perm("certificates.view_certificate"):
         certificates = certificates.filter(claim__learner=request.user)
     return get_object_or_404(certificates, pk=pk)
@@ -117,26 +118,45 @@ def detail(request, pk):
             "printed": certificate.printed,
             "events": certificate.events.select_related("actor"),
             "can_revoke": request.user.has_perm("certificates.revoke_certificate"),
+            "can_fetch_original": request.user.has_perm("certificates.view_certificate"),
         },
     )
 
 
 @login_required
 def download(request, pk):
+    """The certificate's PDF. A valid certificate downloads as stored. A revoked or
+    superseded one downloads as a copy stamped "REVOKED on <date>" or "SUPERSEDED by
+    certificate <number>" across it, rendered now from the same fixed data (the stored
+    original is never altered: accreditors audit it). A CME administrator may still fetch
+    the stored original with `?original=1`; its file name says it is the original of a
+    certificate that no longer counts. Still being prepared: 404."""
     certificate = visible_certificate(request, pk)
     if not certificate.pdf:
         raise Http404("This certificate is still being prepared.")
+    if certificate.is_issued:
+        filename = f"{certificate.number}.pdf"
+    elif request.GET.get("original") and request.user.has_perm("certificates.view_certificate"):
+        filename = f"{certificate.number}-original-as-issued-now-{certificate.status}.pdf"
+    else:
+        response = HttpResponse(render_stamped_copy(certificate), content_type="application/pdf")
+        filename = f"{certificate.number}-{certificate.status}.pdf"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
     return FileResponse(
         certificate.pdf.open("rb"),
         as_attachment=True,
-        filename=f"{certificate.number}.pdf",
+        filename=filename,
         content_type="application/pdf",
     )
 
 
 @limit_rate(group="verify-certificate", rate="30/m")
 def verify(request, code):
-    """Public verification: only what the certificate itself states, and its status."""
+    """Public verification: only what the certificate itself states, and its status. A
+    revoked certificate shows the date of revocation but not the reason, which may concern
+    the learner's conduct or circumstances and is told to the learner alone (certificate
+    page and e-mail); a superseded one links to its replacement's verification page."""
     certificate = get_object_or_404(
         Certificate.objects.select_related("superseded_by"), verification_code=code
     )

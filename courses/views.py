@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from certificates.queries import CREDIT_CLAIMED, claimed_module_ids
+from certificates.queries import credit_badges
 from courses.disclosures import disclosure_summary, record_disclosures_shown
 from courses.exceptions import ModuleActionRefused, PublishRefused
 from courses.lifecycle import modules_due, review_due_date
@@ -28,10 +28,10 @@ def catalog(request):
     if request.user.is_authenticated:
         post_tests = [m.post_test for m in page if hasattr(m, "post_test")]
         standings = standings_by_module(request.user, post_tests)
-        claimed = claimed_module_ids(request.user, [m.pk for m in page])
+        credit = credit_badges(request.user, [m.pk for m in page])
         for module in page:
-            if module.pk in claimed:
-                module.learner_status = CREDIT_CLAIMED
+            if module.pk in credit:
+                module.learner_status = credit[module.pk]
             elif module.pk in standings:
                 module.learner_status = standings[module.pk].status
     return render(
@@ -58,6 +58,11 @@ def module_detail(request, slug):
         record_disclosures_shown(request.user, module=module)
 
     post_test = getattr(module, "post_test", None)
+    credit_status = (
+        credit_badges(request.user, [module.pk]).get(module.pk)
+        if request.user.is_authenticated
+        else None
+    )
     return render(
         request,
         "courses/module_detail.html",
@@ -66,8 +71,8 @@ def module_detail(request, slug):
             "is_preview": is_preview,
             "post_test": post_test,
             "standing": standing_on(request.user, post_test) if post_test else None,
-            "has_claimed": request.user.is_authenticated
-            and bool(claimed_module_ids(request.user, [module.pk])),
+            "has_claimed": credit_status is not None,
+            "credit_status": credit_status,
             "is_expired": module.is_expired(),
             "disclosure_summary": disclosure_summary(module.faculty.all()),
         },

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 
 from certificates.claims import claim_credit
@@ -34,6 +36,24 @@ def claim(learner, module, amount="0.25"):
         amount=amount,
         attested=True,
     )
+
+
+def offer_second_credit_type(module):
+    """Offer the module for ABIM MOC points too (to physicians), beside its AMA PRA
+    Category 1 credit; return the new credit type."""
+    from courses.models import CreditType
+    from tests.factories import ModuleCreditFactory
+
+    moc = CreditType.objects.create(
+        code="moc",
+        name="ABIM MOC point",
+        name_plural="ABIM MOC points",
+        designation_template="{provider} awards up to {amount} {credit}.",
+        for_designations=["MD", "DO"],
+        position=5,
+    )
+    ModuleCreditFactory(module=module, credit_type=moc, max_credits=Decimal("0.25"))
+    return moc
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Designation
@@ -13,8 +14,13 @@ from certificates.models import (
     CertificateStatus,
     CreditClaim,
 )
-from tests.certificates.conftest import claim, evaluate, pass_post_test
-from tests.factories import ModuleCreditFactory, UserFactory
+from tests.certificates.conftest import (
+    claim,
+    evaluate,
+    offer_second_credit_type,
+    pass_post_test,
+)
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -66,11 +72,57 @@ def test_any_quarter_step_up_to_the_maximum_is_accepted(evaluated_learner, modul
 def test_a_second_claim_for_the_same_credit_type_is_refused(evaluated_learner, module):
     claim(evaluated_learner, module)
 
-    with pytest.raises(AlreadyDone, match="You have already claimed this credit"):
+    with pytest.raises(AlreadyDone) as refusal:
         claim(evaluated_learner, module)
 
+    assert str(refusal.value) == "You have already claimed credit for this activity."
     assert CreditClaim.objects.count() == 1
     assert Certificate.objects.count() == 1
+
+
+def test_a_second_claim_for_another_credit_type_of_the_same_activity_is_refused(
+    evaluated_learner, module
+):
+    """Two claims for one activity would print its credit twice (2 credits for a 1-credit
+    activity), whatever the credit types."""
+    ama = module.credits.get().credit_type
+    moc = offer_second_credit_type(module)
+    first = claim_credit(
+        evaluated_learner, module=module, credit_type=moc, amount="0.25", attested=True
+    )
+
+    with pytest.raises(AlreadyDone) as refusal:
+        claim_credit(
+            evaluated_learner, module=module, credit_type=ama, amount="0.25", attested=True
+        )
+
+    assert str(refusal.value) == "You have already claimed credit for this activity."
+    assert list(CreditClaim.objects.all()) == [first]
+    assert Certificate.objects.get().claim == first
+
+
+def test_the_database_holds_one_claim_per_learner_and_activity(evaluated_learner, module):
+    """The rule stands even for code that skips claim_credit: it is a constraint."""
+    first = claim(evaluated_learner, module)
+    moc = offer_second_credit_type(module)
+
+    with (
+        pytest.raises(IntegrityError, match="one_claim_per_learner_and_module"),
+        transaction.atomic(),
+    ):
+        CreditClaim.objects.create(
+            learner=evaluated_learner,
+            module=module,
+            credit_type=moc,
+            kind=first.kind,
+            amount=first.amount,
+            attempt=first.attempt,
+            completed_on=first.completed_on,
+            attested_at=first.attested_at,
+            snapshot=first.snapshot,
+        )
+
+    assert CreditClaim.objects.count() == 1
 
 
 def test_the_attestation_is_required(evaluated_learner, module):
@@ -193,28 +245,3 @@ def test_a_claim_stands_when_the_broker_is_down(
     certificate = new_claim.certificates.get()
     assert certificate.status == CertificateStatus.PENDING
     assert certificate.last_queued_at is None
-
-
-def test_two_credit_types_can_each_be_claimed_once(evaluated_learner, module):
-    from courses.models import CreditType
-
-    second = CreditType.objects.create(
-        code="moc",
-        name="ABIM MOC point",
-        name_plural="ABIM MOC points",
-        designation_template="{provider} awards up to {amount} {credit}.",
-        for_designations=["MD", "DO"],
-        position=5,
-    )
-    ModuleCreditFactory(module=module, credit_type=second, max_credits=Decimal("0.25"))
-
-    claim_credit(evaluated_learner, module=module, credit_type=second, amount="0.25", attested=True)
-    claim_credit(
-        evaluated_learner,
-        module=module,
-        credit_type=module.credits.get(credit_type__code="ama-pra-category-1").credit_type,
-        amount="0.25",
-        attested=True,
-    )
-
-    assert CreditClaim.objects.filter(learner=evaluated_learner).count() == 2

@@ -1,9 +1,13 @@
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
+from pypdf import PdfReader
 
 from certificates.issuance import issue_certificate, reissue_certificate, revoke_certificate
 from certificates.models import CertificateStatus, CreditClaim, Evaluation
@@ -191,6 +195,10 @@ def test_verification_of_a_revoked_certificate_says_revoked(
 
     assert ">Revoked</span>" in html
     assert ">Valid</span>" not in html
+    assert (
+        f"revoked by Demo CME Provider on {today_as_printed()} and no longer attests credit."
+    ) in html
+    assert "Issued in error." not in html  # the reason is the learner's, not the public's
 
 
 def test_verification_of_a_superseded_certificate_names_its_successor(
@@ -202,7 +210,7 @@ def test_verification_of_a_superseded_certificate_names_its_successor(
     html = verify(client, issued_certificate)
 
     assert ">Superseded</span>" in html
-    assert new.number in html
+    assert f'<a href="{new.get_verification_path()}">verify certificate {new.number}</a>' in html
 
 
 def test_an_unknown_verification_code_is_not_found(client):
@@ -302,7 +310,16 @@ def test_revoked_credit_is_listed_but_not_counted(client, learner, cme_administr
 
     assert response.context["transcript"].totals == {"AMA PRA Category 1 Credit™": Decimal("0.75")}
     html = response.content.decode()
-    assert kept.number in html and f"{revoked.number}</a> (revoked)" in html
+    revoked_on = timezone.localdate()
+    assert kept.number in html
+    assert (
+        f"{revoked.number}</a> (revoked on {revoked_on:%d %b %Y}; not counted)".replace(" 0", " ")
+        in html
+    )
+    pdf = client.get(reverse("certificates:transcript"), {"format": "pdf"}).content
+    assert f"{revoked.number} (revoked on {revoked_on:%Y-%m-%d}; not counted)" in pdf_text(pdf)
+    csv_text = body_of(client.get(reverse("certificates:transcript"), {"format": "csv"})).decode()
+    assert csv_text.splitlines()[1].endswith(f",{revoked.number},Revoked")
 
 
 def test_the_transcript_downloads_as_csv_and_pdf(client, learner):
@@ -328,3 +345,112 @@ def test_a_reversed_date_range_says_so(client, learner):
     )
 
     assert "The start date is after the end date." in response.content.decode()
+
+
+def today_as_printed() -> str:
+    return format_date(timezone.localdate(), "j F Y")
+
+
+def pdf_text(pdf: bytes) -> str:
+    reader = PdfReader(io.BytesIO(pdf))
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+@pytest.fixture
+def revoked_certificate(issued_certificate, cme_administrator):
+    return revoke_certificate(
+        issued_certificate, by=cme_administrator, reason="Claimed on a colleague's account."
+    )
+
+
+def download(client, certificate, **query):
+    response = client.get(reverse("certificates:download", kwargs={"pk": certificate.pk}), query)
+    return response, body_of(response)
+
+
+def body_of(response) -> bytes:
+    """The whole body of a response, streamed or not (the test client closes a streamed
+    response, and its file, once it is read to the end)."""
+    if not response.streaming:
+        return response.content
+    return b"".join(response.streaming_content)
+
+
+def test_the_owner_of_a_revoked_certificate_downloads_a_copy_stamped_revoked(
+    client, revoked_certificate
+):
+    client.force_login(revoked_certificate.claim.learner)
+
+    response, content = download(client, revoked_certificate)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="{revoked_certificate.number}-revoked.pdf"'
+    )
+    assert f"REVOKED on {today_as_printed()}. This copy attests no credit." in pdf_text(content)
+
+
+def test_only_an_administrator_fetches_the_original_of_a_revoked_certificate(
+    client, revoked_certificate, cme_administrator
+):
+    with revoked_certificate.pdf.open("rb") as handle:
+        original = handle.read()
+
+    client.force_login(revoked_certificate.claim.learner)
+    _, learners_copy = download(client, revoked_certificate, original="1")
+    client.force_login(cme_administrator)
+    response, administrators_copy = download(client, revoked_certificate, original="1")
+
+    assert "REVOKED on" in pdf_text(learners_copy)
+    assert administrators_copy == original
+    assert (
+        f"{revoked_certificate.number}-original-as-issued-now-revoked.pdf"
+        in response["Content-Disposition"]
+    )
+
+
+def test_the_certificate_page_says_when_and_why_it_was_revoked(client, revoked_certificate):
+    client.force_login(revoked_certificate.claim.learner)
+
+    html = client.get(revoked_certificate.get_absolute_url()).content.decode()
+
+    assert f"This certificate was revoked on {today_as_printed()}." in html
+    assert "Reason: Claimed on a colleague&#x27;s account." in html
+    assert "Download a copy marked as revoked (PDF)" in html
+    assert "Download certificate (PDF)" not in html
+    assert "Original as issued" not in html  # administrators only
+
+
+def test_a_superseded_certificate_page_links_to_its_replacement_and_a_stamped_copy(
+    client, issued_certificate, cme_administrator, monkeypatch
+):
+    monkeypatch.setattr("certificates.tasks.issue_certificate.delay", lambda pk: None)
+    new = reissue_certificate(issued_certificate, by=cme_administrator, reason="Name fixed.")
+    client.force_login(issued_certificate.claim.learner)
+
+    html = client.get(issued_certificate.get_absolute_url()).content.decode()
+    _, content = download(client, issued_certificate)
+
+    assert (
+        f'<a href="{new.get_absolute_url()}">See the certificate that replaces it '
+        f"({new.number})</a>"
+    ) in html
+    assert f"SUPERSEDED by certificate {new.number}." in pdf_text(content)
+
+
+def test_the_catalog_and_the_module_page_say_the_credit_was_revoked(
+    client, issued_certificate, cme_administrator, module
+):
+    learner = issued_certificate.claim.learner
+    client.force_login(learner)
+    catalog_before = client.get(reverse("courses:catalog")).content.decode()
+    revoke_certificate(issued_certificate, by=cme_administrator, reason="Duplicate.")
+
+    catalog = client.get(reverse("courses:catalog")).content.decode()
+    page = client.get(module.get_absolute_url()).content.decode()
+
+    assert '<span class="badge text-bg-primary">Credit claimed</span>' in catalog_before
+    assert '<span class="badge text-bg-danger">Credit revoked</span>' in catalog
+    assert "Credit claimed" not in catalog
+    assert '<span class="badge text-bg-danger">Credit revoked</span>' in page

@@ -1,0 +1,72 @@
+"""Parallel claims for one activity give one claim and one certificate, whatever credit types
+they ask for. Each thread has its own PostgreSQL connection, as concurrent web requests do."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection
+
+from certificates.claims import claim_credit
+from certificates.exceptions import AlreadyDone
+from certificates.models import Certificate, CertificateEvent, CreditClaim
+from tests.certificates.conftest import evaluate, offer_second_credit_type, pass_post_test
+from tests.factories import UserFactory, post_test_with_questions
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+THREADS = 20
+
+
+def run_together(task, count=THREADS):
+    """Run `task(n)` in `count` threads released at the same moment; return what each
+    returned, or the AlreadyDone it raised."""
+    barrier = threading.Barrier(count, timeout=30)
+
+    def call(n):
+        try:
+            barrier.wait()
+            return task(n)
+        except AlreadyDone as refusal:
+            return refusal
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(call, range(count), timeout=120))
+
+
+def test_parallel_claims_alternating_two_credit_types_give_one_claim_and_one_certificate(
+    monkeypatch,
+):
+    queued = []
+    monkeypatch.setattr("certificates.tasks.issue_certificate.delay", queued.append)
+    post_test = post_test_with_questions(5)
+    module = post_test.module
+    learner = UserFactory()
+    pass_post_test(learner, post_test)
+    evaluate(learner, module)
+    ama = module.credits.get().credit_type
+    moc = offer_second_credit_type(module)
+
+    results = run_together(
+        lambda n: (
+            claim_credit(
+                learner,
+                module=module,
+                credit_type=(ama, moc)[n % 2],
+                amount="0.25",
+                attested=True,
+            ).pk
+        )
+    )
+
+    claims = CreditClaim.objects.filter(learner=learner)
+    assert claims.count() == 1
+    assert [r for r in results if not isinstance(r, AlreadyDone)] == [claims.get().pk]
+    refusals = {str(r) for r in results if isinstance(r, AlreadyDone)}
+    assert refusals == {"You have already claimed credit for this activity."}
+    certificate = Certificate.objects.get()
+    assert certificate.claim == claims.get()
+    assert CertificateEvent.objects.count() == 1  # the one claim's "claimed" event
+    assert queued == [certificate.pk]
