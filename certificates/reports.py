@@ -122,7 +122,18 @@ def _known_id(query, key: str, model, label: str, errors: dict[str, str]) -> int
 def completions(filter: CompletionFilter) -> QuerySet[CreditClaim]:
     """Claims whose current certificate counts (issued or pending), filtered, ordered by
     completion date. One row per claim: see the module docstring."""
-    claims = CreditClaim.objects.filter(certificates__status__in=COUNTED_STATUSES)
+    return _filtered(CreditClaim.objects.filter(certificates__status__in=COUNTED_STATUSES), filter)
+
+
+def revoked_completions(filter: CompletionFilter) -> QuerySet[CreditClaim]:
+    """Claims whose certificate was revoked, filtered like `completions` (which leaves
+    them out): revocation is final, so one row per claim."""
+    return _filtered(
+        CreditClaim.objects.filter(certificates__status=CertificateStatus.REVOKED), filter
+    )
+
+
+def _filtered(claims: QuerySet[CreditClaim], filter: CompletionFilter) -> QuerySet[CreditClaim]:
     if filter.start:
         claims = claims.filter(completed_on__gte=filter.start)
     if filter.end:
@@ -150,11 +161,13 @@ class CompletionTotals:
     learners: int
     completions: int
     by_credit_type: list[CreditTotal]
+    revoked: int  # completions left out because their certificate was revoked
 
 
 def completion_totals(filter: CompletionFilter) -> CompletionTotals:
     """Distinct learners, completions, and the credit summed per credit type (and kind),
-    aggregated by the database."""
+    aggregated by the database; and how many completions matching the filter were left
+    out because their certificate was revoked."""
     claims = completions(filter).order_by()
     overall = claims.aggregate(learners=Count("learner", distinct=True), completions=Count("pk"))
     groups = (
@@ -175,6 +188,7 @@ def completion_totals(filter: CompletionFilter) -> CompletionTotals:
             )
             for g in groups
         ],
+        revoked=revoked_completions(filter).count(),
     )
 
 

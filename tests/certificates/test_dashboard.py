@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from certificates.exports import fill_export
+from certificates.issuance import revoke_certificate
 from certificates.models import ExportJob
 from tests.certificates.test_views import make_certificate
 from tests.factories import UserFactory
@@ -37,6 +38,25 @@ def test_the_dashboard_filters_by_date_and_totals_the_credit(client, cme_adminis
     assert (totals.learners, totals.completions) == (2, 2)
     assert [str(t.credits) for t in totals.by_credit_type] == ["1.25"]
     assert "1.25 AMA PRA Category 1 Credit™ in 2 completions" in response.content.decode()
+
+
+def test_the_dashboard_says_how_many_completions_were_revoked_and_leaves_them_out(
+    client, cme_administrator
+):
+    learner = UserFactory()
+    make_certificate(learner, completed_on=datetime.date(2025, 3, 1), amount="0.75")
+    revoked = make_certificate(learner, completed_on=datetime.date(2025, 6, 1), amount="0.50")
+    revoke_certificate(revoked, by=cme_administrator, reason="Duplicate account.")
+    client.force_login(cme_administrator)
+
+    response = client.get(reverse("certificates:dashboard"))
+
+    totals = response.context["totals"]
+    assert (totals.completions, totals.revoked) == (1, 1)
+    html = response.content.decode()
+    assert "Not counted: <strong>1</strong> completion whose certificate was revoked." in html
+    assert "0.75 AMA PRA Category 1 Credit™ in 1 completion" in html
+    assert revoked.claim not in response.context["page"].object_list
 
 
 def test_bad_filter_input_is_reported_not_crashed(client, cme_administrator):

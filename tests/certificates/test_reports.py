@@ -182,7 +182,7 @@ def test_a_revoked_certificate_is_not_counted_and_a_reissued_one_is_counted_once
 
     number = [h for h, _ in COMPLETION_COLUMNS].index("Certificate number")
     assert [row[number] for row in rows] == [successor.number]
-    assert (totals.learners, totals.completions) == (1, 1)
+    assert (totals.learners, totals.completions, totals.revoked) == (1, 1, 1)
     assert totals.by_credit_type[0].credits == Decimal("0.75")
 
 
