@@ -28,6 +28,13 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class TwoFactorAdapter(DefaultMFAAdapter):
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "cannot_delete_authenticator": (
+            "Author and administrator accounts log in in two steps; two-step log-in stays on."
+        ),
+    }
+
     def get_totp_issuer(self) -> str:
         """The name authenticator apps list the account under."""
         return settings.CME_PROVIDER_NAME

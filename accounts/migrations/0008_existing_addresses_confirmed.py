@@ -14,9 +14,7 @@ CLOSED_DOMAIN = "@closed.invalid"
 def record_existing_addresses_as_confirmed(apps, schema_editor):
     User = apps.get_model("accounts", "User")
     EmailAddress = apps.get_model("account", "EmailAddress")
-    users = User.objects.exclude(email__endswith=CLOSED_DOMAIN).exclude(
-        emailaddress__isnull=False
-    )
+    users = User.objects.exclude(email__endswith=CLOSED_DOMAIN).exclude(emailaddress__isnull=False)
     EmailAddress.objects.bulk_create(
         EmailAddress(user_id=pk, email=email.lower(), verified=True, primary=True)
         for pk, email in users.values_list("pk", "email").iterator()

@@ -62,7 +62,9 @@ def test_the_confirmation_link_alone_confirms_nothing_until_the_button_is_presse
 
 
 def test_sign_up_requires_first_and_last_name(client):
-    response = client.post(reverse("account_signup"), {**SIGN_UP, "first_name": "", "last_name": ""})
+    response = client.post(
+        reverse("account_signup"), {**SIGN_UP, "first_name": "", "last_name": ""}
+    )
 
     assert response.status_code == 200
     assert response.context["form"].errors["first_name"] == ["This field is required."]
