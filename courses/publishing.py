@@ -6,6 +6,7 @@ at once, so an author can fix them all in one pass.
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from accounts.models import User
 from cme_site.audit import recorded_as
@@ -71,6 +72,16 @@ def publication_problems(module: Module) -> list[str]:
     if len(questions) < MINIMUM_QUESTIONS:
         problems.append(
             f"The post-test needs at least {MINIMUM_QUESTIONS} questions; it has {len(questions)}."
+        )
+    without_rationale = (
+        post_test.questions.filter(is_active=True, current_version__rationale__regex=r"^\s*$")
+        .select_related("current_version")
+        .order_by("position", "pk")
+    )
+    for question in without_rationale:
+        problems.append(
+            f"Write the rationale of question {question.position} "
+            f"(“{Truncator(question.current_version.stem).chars(60)}”): why its answer is right."
         )
     assessed = set(questions)
     for objective in objectives:

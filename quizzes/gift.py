@@ -11,11 +11,14 @@ A line ``// objective: n`` before a question names the module's n-th learning ob
 
 import bisect
 import dataclasses
+import html
 import itertools
 import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
+import markdown
+import nh3
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -38,7 +41,10 @@ MISSING_WORD = "_____"
 
 _SPECIAL = "~=#{}:"
 _ESCAPES = {**{c: c for c in _SPECIAL}, "\\": "\\", "n": "\n"}
-_FORMAT_PREFIX = re.compile(r"\s*\[(?:html|moodle|plain|markdown)\]", re.IGNORECASE)
+# A format marker is one of Moodle's four, written as Moodle writes it, at the very start of
+# a field; "[Plain] radiograph" is text. Export protects text that looks like a marker.
+_FORMAT_MARKER = re.compile(r"\s*\[(html|moodle|plain|markdown)\]")
+_LOOKS_LIKE_MARKER = re.compile(r"\[(?:html|moodle|plain|markdown)\]", re.IGNORECASE)
 _OBJECTIVE_COMMENT = re.compile(r"//\s*objective\s*:(.*)", re.IGNORECASE)
 _CATEGORY = re.compile(r"\$CATEGORY:", re.IGNORECASE)
 _WEIGHT = re.compile(r"\s*%([^%]*)%")
@@ -70,14 +76,28 @@ class GiftError(Exception):
         return "\n".join(str(problem) for problem in self.errors)
 
 
+NO_RATIONALE_NOTE = (
+    "no rationale (general feedback after ####): imported as needing one; the module cannot "
+    "be published until an author writes it."
+)
+ALL_OR_NOTHING_NOTE = (
+    "multiple response is graded all-or-nothing here: the learner must tick exactly the "
+    "correct choices; the file's partial weights ({weights}) are not used."
+)
+
+
 @dataclasses.dataclass(frozen=True)
 class ParsedQuestion:
+    """One question read from a GIFT file, as the site will store it; `notes` are what the
+    import report tells the author about it (e.g. it needs a rationale)."""
+
     kind: str
     stem: str
     rationale: str
     choices: list[tuple[str, bool]]
     objective_position: int | None
     line: int
+    notes: tuple[str, ...] = ()
 
 
 # Export
@@ -133,6 +153,8 @@ def _format_question(question: Question, *, objective_number: int | None) -> str
 def _escape(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     text = re.sub(r"[\\~=#{}:]", lambda match: "\\" + match.group(), text)
+    if _LOOKS_LIKE_MARKER.match(text):
+        text = "[plain]" + text  # so that "[html] tags …" is read back as text, here and in Moodle
     return text.replace("\n", "\\n")
 
 
@@ -153,15 +175,27 @@ def parse_gift(text: bytes | str) -> list[ParsedQuestion]:
     return questions
 
 
-def import_gift(
+@dataclasses.dataclass(frozen=True)
+class ImportPreview:
+    """What an import would add, for the author to confirm: each question with the objective
+    it would assess, and the notes of the import report."""
+
+    questions: list[tuple[ParsedQuestion, LearningObjective]]
+
+    @property
+    def notes(self) -> list[GiftProblem]:
+        return [GiftProblem(q.line, note) for q, _ in self.questions for note in q.notes]
+
+
+def preview_gift(
     post_test: PostTest,
     text: bytes | str,
     *,
     default_objective: LearningObjective | None = None,
-) -> list[Question]:
-    """Add the questions of a GIFT file after the post-test's existing ones: all of them,
-    or, if the file has any problem, none (GiftError lists them all). A file of more than
-    MAX_QUESTIONS_PER_IMPORT questions is refused before any question in it is read.
+) -> ImportPreview:
+    """Read and check a GIFT file against `post_test`, writing nothing: an ImportPreview,
+    or GiftError listing every problem (a file of more than MAX_QUESTIONS_PER_IMPORT
+    questions is refused before any question in it is read).
 
     A question preceded by ``// objective: n`` assesses the module's n-th learning
     objective; any other assesses `default_objective`.
@@ -185,7 +219,20 @@ def import_gift(
         assessed.append(objective)
     if problems:
         raise GiftError(problems)
+    return ImportPreview(list(zip(questions, assessed, strict=True)))
 
+
+def import_gift(
+    post_test: PostTest,
+    text: bytes | str,
+    *,
+    default_objective: LearningObjective | None = None,
+) -> list[Question]:
+    """Add the questions of a GIFT file after the post-test's existing ones: all of them,
+    or, if the file has any problem, none (GiftError lists them all; see `preview_gift`).
+    Questions without a rationale are added with an empty one, which the publish checks
+    refuse until an author writes it."""
+    preview = preview_gift(post_test, text, default_objective=default_objective)
     with transaction.atomic():
         PostTest.objects.select_for_update().get(pk=post_test.pk)  # one import at a time
         last = post_test.questions.aggregate(last=Max("position"))["last"] or 0
@@ -199,7 +246,7 @@ def import_gift(
                 choices=question.choices,
                 position=last + number,
             )
-            for number, (question, objective) in enumerate(zip(questions, assessed, strict=True), 1)
+            for number, (question, objective) in enumerate(preview.questions, 1)
         ]
 
 
@@ -423,8 +470,8 @@ class _Reader:
             )
             return None
 
-        before = _strip_format(text[position:opening])
-        stem = _unescape(f"{before}{MISSING_WORD}{after}" if after.strip() else before).strip()
+        before = text[position:opening]
+        stem = _field_text(f"{before}{MISSING_WORD}{after}" if after.strip() else before)
         if not stem:
             self.report(first_line, "this question has no text before its answers.")
 
@@ -433,14 +480,9 @@ class _Reader:
         )
         if block is None or len(self.problems) > problems_before:
             return None
-        kind, choices, rationale = block
+        kind, choices, rationale, notes = block
         if not rationale:
-            self.report(
-                first_line,
-                "this question has no rationale; add general feedback after #### saying why "
-                "the answer is right.",
-            )
-            return None
+            notes = (*notes, NO_RATIONALE_NOTE)
         try:
             validate_choices(kind, choices)
         except ValidationError as exc:
@@ -454,17 +496,18 @@ class _Reader:
             choices=choices,
             objective_position=objective_position,
             line=first_line,
+            notes=tuple(notes),
         )
 
     def read_block(
         self, block: str, *, offset: int, line_at: Callable[[int], int], first_line: int
-    ) -> tuple[str, list[tuple[str, bool]], str] | None:
-        """(kind, choices, rationale) of the text between { and }, or None if it is not
-        a kind this site grades."""
+    ) -> tuple[str, list[tuple[str, bool]], str, tuple[str, ...]] | None:
+        """(kind, choices, rationale, notes) of the text between { and }, or None if it is
+        not a kind this site grades."""
         block_line = line_at(offset - 1)
         general_at = _find_unescaped(block, "####")
         body = block if general_at < 0 else block[:general_at]
-        general = "" if general_at < 0 else _clean(block[general_at + 4 :])
+        general = "" if general_at < 0 else _field_text(block[general_at + 4 :])
         stripped = body.strip()
         if not stripped:
             self.report(block_line, "essay questions ({}) are not supported.")
@@ -475,8 +518,9 @@ class _Reader:
         key, *feedbacks = _split_unescaped(stripped, "#")
         if key.strip().upper() in _TRUE_FALSE:
             is_true = _TRUE_FALSE[key.strip().upper()]
-            rationale = _join_paragraphs([general, *(_clean(f) for f in feedbacks)])
-            return QuestionKind.TRUE_FALSE, [("True", is_true), ("False", not is_true)], rationale
+            rationale = _join_paragraphs([general, *(_field_text(f) for f in feedbacks)])
+            choices = [("True", is_true), ("False", not is_true)]
+            return QuestionKind.TRUE_FALSE, choices, rationale, ()
 
         answers = self.read_answers(body, offset=offset, line_at=line_at)
         if answers is None:
@@ -497,9 +541,9 @@ class _Reader:
         )
         if "=" in marks:
             choices = self.read_single_best_answer(answers, first_line=first_line)
-            return QuestionKind.SINGLE_BEST_ANSWER, choices, rationale
-        choices = self.read_multiple_response(answers, first_line=first_line)
-        return QuestionKind.MULTIPLE_RESPONSE, choices, rationale
+            return QuestionKind.SINGLE_BEST_ANSWER, choices, rationale, ()
+        choices, notes = self.read_multiple_response(answers, first_line=first_line)
+        return QuestionKind.MULTIPLE_RESPONSE, choices, rationale, notes
 
     def read_answers(
         self, body: str, *, offset: int, line_at: Callable[[int], int]
@@ -509,7 +553,7 @@ class _Reader:
         if leading.strip():
             self.report(
                 line_at(offset + len(leading) - len(leading.lstrip())),
-                f"“{_clean(leading)}” is not a choice; start each choice with = (correct) "
+                f"“{_field_text(leading)}” is not a choice; start each choice with = (correct) "
                 f"or ~ (incorrect), or write T or F for true or false.",
             )
             return None
@@ -534,8 +578,8 @@ class _Reader:
             answer = _Answer(
                 mark=body[start],
                 weight=weight,
-                text=_clean(text),
-                feedback=_join_paragraphs(_clean(f) for f in feedbacks),
+                text=_field_text(text),
+                feedback=_join_paragraphs(_field_text(f) for f in feedbacks),
                 line=line,
             )
             if len(answer.text) > CHOICE_MAX_LENGTH:
@@ -569,7 +613,11 @@ class _Reader:
 
     def read_multiple_response(
         self, answers: list[_Answer], *, first_line: int
-    ) -> list[tuple[str, bool]]:
+    ) -> tuple[list[tuple[str, bool]], tuple[str, ...]]:
+        """Choices with a positive weight are correct, the rest (no weight, 0% or a
+        penalty) incorrect; the site grades all-or-nothing, and a note says so when the
+        file meant partial credit (Moodle's documented examples weigh wrong choices 0% or
+        -50% as often as -100%)."""
         weights = [answer.weight or Decimal(0) for answer in answers]
         correct = [weight for weight in weights if weight > 0]
         if not correct:
@@ -578,7 +626,7 @@ class _Reader:
                 "this question has no correct choice: mark the one right answer with =, or, "
                 "when several are right, give each of them an equal share such as ~%50%.",
             )
-            return []
+            return [], ()
         total = sum(correct)
         if abs(total - 100) > _WEIGHT_TOLERANCE * len(correct):
             self.report(
@@ -586,15 +634,13 @@ class _Reader:
                 f"the weights of the correct choices add up to {_format_weight(total)}%; for "
                 f"all-or-nothing scoring they must add up to 100%.",
             )
-        for answer, weight in zip(answers, weights, strict=True):
-            if weight <= 0 and weight != -100:
-                self.report(
-                    answer.line,
-                    f"“{answer.text}” has weight {_format_weight(weight)}%; in a "
-                    f"multiple-response question each incorrect choice needs ~%-100% so that "
-                    f"ticking it earns no credit.",
-                )
-        return [(answer.text, weight > 0) for answer, weight in zip(answers, weights, strict=True)]
+        partial = sorted({w for w in weights if w <= 0 and w != -100}, reverse=True)
+        notes = ()
+        if partial:
+            shown = ", ".join(f"{_format_weight(w)}%" for w in partial)
+            notes = (ALL_OR_NOTHING_NOTE.format(weights=shown),)
+        choices = [(a.text, w > 0) for a, w in zip(answers, weights, strict=True)]
+        return choices, notes
 
 
 # Small text helpers
@@ -641,18 +687,30 @@ def _split_unescaped(text: str, separator: str) -> list[str]:
     return parts
 
 
-def _strip_format(text: str) -> str:
-    """Text without a leading Moodle format prefix such as [markdown]."""
-    match = _FORMAT_PREFIX.match(text)
-    return text[match.end() :] if match else text
+def _field_text(raw: str) -> str:
+    """A GIFT field as this site stores it (plain text): GIFT's escapes undone and, after a
+    format marker at its start, [html] and [markdown] turned into plain text (tags
+    removed, paragraphs and line breaks kept, entities such as &nbsp; and &amp; decoded);
+    [plain] and [moodle] text as written."""
+    match = _FORMAT_MARKER.match(raw)
+    text = _unescape((raw[match.end() :] if match else raw).strip()).strip()
+    if match and match.group(1) == "html":
+        return _html_to_text(text)
+    if match and match.group(1) == "markdown":
+        return _html_to_text(markdown.markdown(text))
+    return text
+
+
+def _html_to_text(fragment: str) -> str:
+    text = re.sub(r"(?i)<br\s*/?>", "\n", fragment)
+    text = re.sub(r"(?i)</(?:p|div|li|h[1-6]|tr)\s*>", "\n\n", text)
+    text = html.unescape(nh3.clean(text, tags=set()))
+    lines = [" ".join(line.replace("\xa0", " ").split()) for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def _unescape(text: str) -> str:
     return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group()), text, flags=re.DOTALL)
-
-
-def _clean(text: str) -> str:
-    return _unescape(_strip_format(text).strip()).strip()
 
 
 def _join_paragraphs(paragraphs) -> str:
