@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.roles import CME_ADMINISTRATORS, COURSE_AUTHORS
+from core.plaintext import render_plain_text
 from courses.models import Module, ModuleStatus
 
 REVIEW_INTERVAL_YEARS = 3
@@ -71,7 +71,7 @@ def send_review_reminders(*, today: datetime.date | None = None) -> int:
     )
     if not recipients:
         return 0
-    body = render_to_string(
+    body = render_plain_text(
         "courses/email/review_reminder.txt", {"due": due, "site_url": settings.SITE_URL}
     )
     send_mail(

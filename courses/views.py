@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.timezones import learner_time_zone, learner_today
 from certificates.queries import credit_badges
 from courses.disclosures import disclosure_summary, record_disclosures_shown
 from courses.exceptions import ModuleActionRefused, PublishRefused
@@ -23,7 +24,8 @@ from quizzes.queries import standing_on, standings_by_module
 def catalog(request):
     search = request.GET.get("q", "").strip()[:100]
     topic = request.GET.get("topic", "").strip()[:80]
-    paginator = Paginator(catalog_modules(search=search, topic=topic), CATALOG_PAGE_SIZE)
+    modules = catalog_modules(search=search, topic=topic, today=learner_today(request.user))
+    paginator = Paginator(modules, CATALOG_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     if request.user.is_authenticated:
         post_tests = [m.post_test for m in page if hasattr(m, "post_test")]
@@ -73,7 +75,8 @@ def module_detail(request, slug):
             "standing": standing_on(request.user, post_test) if post_test else None,
             "has_claimed": credit_status is not None,
             "credit_status": credit_status,
-            "is_expired": module.is_expired(),
+            "is_expired": module.is_expired(learner_today(request.user)),
+            "time_zone": learner_time_zone(request.user),
             "disclosure_summary": disclosure_summary(module.faculty.all()),
         },
     )

@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Times and dates in the learner's own time zone (docs/decisions/0005).
+    "accounts.timezones.LearnerTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     # Staff (authors, administrators) set up an authenticator app before anything else.
@@ -114,6 +116,15 @@ TEMPLATES = [
                 "cme_site.context_processors.site",
             ],
         },
+    },
+    {
+        # Plain text (e-mail subjects and bodies): the same templates folders, no HTML
+        # escaping. Used only through core.plaintext.render_plain_text.
+        "NAME": "plaintext",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
     },
 ]
 
