@@ -285,6 +285,10 @@ USE_TZ = True
 # E-mail -----------------------------------------------------------------------
 
 # Embedded default: e-mails are printed on the console.
+# devmail:// (bin/run): a one-line summary per message on the console, the messages and
+# their attachments saved under var/mail/ (core.mail.DevelopmentEmailBackend).
+environ.Env.EMAIL_SCHEMES["devmail"] = "core.mail.DevelopmentEmailBackend"
+EMAIL_FILE_PATH = BASE_DIR / "var" / "mail"
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CME Platform <cme@localhost>")

@@ -1,4 +1,5 @@
-"""Development on one machine: the embedded defaults (SQLite, local Redis, console e-mail).
+"""Development on one machine: the embedded defaults (SQLite, local Redis, e-mail summarised
+on the console and saved under var/mail/).
 
 DEBUG is on unless DJANGO_DEBUG says otherwise; with it off, base.py demands a real
 secret key and host list.
@@ -7,5 +8,7 @@ secret key and host list.
 import os
 
 os.environ.setdefault("DJANGO_DEBUG", "true")
+# A summary per e-mail on the console, the messages and attachments saved under var/mail/.
+os.environ.setdefault("EMAIL_URL", "devmail://")
 
 from .base import *  # noqa: F403

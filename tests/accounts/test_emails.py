@@ -66,7 +66,12 @@ def test_createsuperuser_records_the_address_as_confirmed():
     assert has_confirmed_email(superuser)
 
 
-def test_the_demo_accounts_have_confirmed_addresses_and_are_told_about_two_step_log_in(capsys):
+def test_the_demo_accounts_have_confirmed_addresses_and_are_told_about_two_step_log_in(
+    capsys, monkeypatch, tmp_path
+):
+    from accounts.management.commands import create_demo_accounts
+
+    monkeypatch.setattr(create_demo_accounts, "passwords_file", lambda: tmp_path / "p.json")
     call_command("create_demo_accounts")
 
     output = capsys.readouterr().out
