@@ -6,6 +6,7 @@ audit them for at least six years; certificates already issued stay verifiable, 
 the name they were issued to.
 """
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -14,6 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.registration import profile_of
 from cme_site.audit import recorded_as
+from core.audit_redaction import redact_from_audit_log
 
 
 def personal_data(user: User) -> dict:
@@ -112,11 +114,17 @@ def _attempt(attempt) -> dict:
 
 @transaction.atomic
 def close_account(user: User, *, password: str) -> User:
-    """Close the learner's account at their request (they confirm with their password)."""
+    """Close the learner's account at their request (they confirm with their password).
+
+    In the same transaction, the NPI and the e-mail address are redacted from every past
+    audit-log entry (the closure's own included), which keep their actor, action, time and
+    changed fields (core.audit_redaction).
+    """
     if not user.check_password(password):
         raise PermissionDenied("That is not your password; the account is still open.")
     user = get_user_model().objects.select_for_update().get(pk=user.pk)
     profile = profile_of(user)
+    personal_texts = [profile.npi, user.email]
     with recorded_as(user, reason="Account closed at the learner's request"):
         profile.npi = ""
         profile.birth_month = profile.birth_day = None
@@ -131,4 +139,7 @@ def close_account(user: User, *, password: str) -> User:
         user.is_active = False
         user.set_unusable_password()
         user.save()
+        # allauth's record of the address (and whether it was confirmed) goes with it.
+        EmailAddress.objects.filter(user=user).delete()
+    redact_from_audit_log(texts=personal_texts)
     return user

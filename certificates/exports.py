@@ -6,10 +6,8 @@ row: `request_export` creates it and queues `run_export`, which calls `fill_expo
 write the file through Django's storage and record progress, success or failure.
 """
 
-import contextlib
-import csv
+import functools
 import logging
-import os
 import secrets
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -19,15 +17,15 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import transaction
+from django.http import StreamingHttpResponse
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from accounts.models import User
 from certificates import reports
 from certificates.models import ExportJob, ExportKind, ExportStatus
+from core import spreadsheets
+from core.spreadsheets import FORMULA_STARTS
 
 logger = logging.getLogger(__name__)
 
@@ -37,98 +35,42 @@ class ExportError(Exception):
 
 
 PROGRESS_EVERY = 1000  # rows between two progress updates of an export job
-CSV_BATCH = 500  # rows per chunk of a streamed CSV response
-XLSX_MAX_ROWS = 1_048_576  # an Excel sheet's limit, header included
+CSV_BATCH = spreadsheets.CSV_BATCH  # rows per chunk of a streamed CSV response
+XLSX_MAX_ROWS = spreadsheets.XLSX_MAX_ROWS  # an Excel sheet's limit, header included
 EXPORT_PERMISSION = "accounts.view_learner_records"
 
-# Spreadsheet programs run a cell that starts with one of these as a formula; learners type
-# their own names, so text cells starting so are prefixed with an apostrophe (OWASP's advice
-# against CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-
-def _neutralized(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def _safe_row(row: Iterable) -> list:
-    return [_neutralized(value) for value in row]
-
-
-# CSV --------------------------------------------------------------------------
-
-
-class _LineBuffer:
-    """A file-like object whose write() hands the text back instead of storing it, so
-    that csv.writer can format one row at a time."""
-
-    def write(self, text: str) -> str:
-        return text
+# CSV and Excel: through the site's one spreadsheet writer (core.spreadsheets), which
+# neutralizes text a spreadsheet would run as a formula -------------------------------
 
 
 def stream_csv(rows: Iterable[Iterable]) -> Iterator[str]:
-    """CSV text in chunks of CSV_BATCH rows, ready for a streamed response, e.g.
-    `StreamingHttpResponse(stream_csv(completion_rows(f)), content_type="text/csv")`."""
-    writer = csv.writer(_LineBuffer())
-    batch: list[str] = []
-    for row in rows:
-        batch.append(writer.writerow(_safe_row(row)))
-        if len(batch) >= CSV_BATCH:
-            yield "".join(batch)
-            batch.clear()
-    if batch:
-        yield "".join(batch)
+    """Neutralized CSV text in chunks of CSV_BATCH rows, without the byte-order mark that
+    `completions_csv_response` and `write_csv` put in front."""
+    return spreadsheets.csv_text(rows)
+
+
+def completions_csv_response(rows: Iterable[Iterable]) -> StreamingHttpResponse:
+    """The completion report as a streamed CSV download (UTF-8 with a byte-order mark)."""
+    return spreadsheets.csv_response(rows, filename="cme-completions.csv")
 
 
 def write_csv(rows: Iterable[Iterable], file: IO[bytes]) -> None:
-    """The same CSV as `stream_csv`, UTF-8, into a binary file."""
-    for chunk in stream_csv(rows):
-        file.write(chunk.encode())
-
-
-# Excel ------------------------------------------------------------------------
+    """The completion report as a CSV file, UTF-8 with a byte-order mark."""
+    spreadsheets.write_csv(rows, file)
 
 
 def write_xlsx(rows: Iterable[Iterable], file: IO[bytes], *, title: str = "Completions") -> None:
-    """An Excel workbook of one sheet, header in bold, written row by row (openpyxl's
-    write-only mode keeps memory flat). Dates and amounts stay typed cells."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title)
-    rows = iter(rows)
-    header = next(rows, None)
-    if header is not None:
-        bold = Font(bold=True)
-        cells = []
-        for value in header:
-            cell = WriteOnlyCell(sheet, value=_neutralized(value))
-            cell.font = bold
-            cells.append(cell)
-        sheet.append(cells)
+    """The completion report as an Excel workbook (header in bold; dates and amounts stay
+    typed cells). Raises ExportError beyond XLSX_MAX_ROWS rows."""
     try:
-        for count, row in enumerate(rows, start=2):
-            if count > XLSX_MAX_ROWS:
-                raise ExportError(too_many_rows_for_excel())
-            sheet.append(_safe_row(row))
-    except BaseException:
-        _discard(workbook)
-        raise
-    workbook.save(file)
+        spreadsheets.write_xlsx(rows, file, title=title, max_rows=XLSX_MAX_ROWS)
+    except spreadsheets.TooManyRowsError:
+        raise ExportError(too_many_rows_for_excel()) from None
 
 
 def too_many_rows_for_excel() -> str:
-    return (
-        f"An Excel sheet holds at most {XLSX_MAX_ROWS - 1:,} rows under its header; "
-        "narrow the filters or export CSV instead."
-    )
-
-
-def _discard(workbook: Workbook) -> None:
-    """Finish a half-written workbook into nothing, so that openpyxl closes its row writer
-    and deletes its temporary files."""
-    with open(os.devnull, "wb") as sink, contextlib.suppress(Exception):
-        workbook.save(sink)
+    return str(spreadsheets.TooManyRowsError(XLSX_MAX_ROWS))
 
 
 # PARS -------------------------------------------------------------------------
@@ -139,13 +81,59 @@ def _pars_cell(value) -> str:
     return " ".join(str(value).split()) if value is not None else ""
 
 
-def write_pars(rows: Iterable[Iterable], file: IO[bytes]) -> None:
+PARS_REFUSAL = (
+    "not sent: these fields start with =, +, -, @, a tab or a line break, which a "
+    "spreadsheet runs as a formula; correct them in the learner's record"
+)
+
+
+def write_pars(
+    rows: Iterable[Iterable], file: IO[bytes], *, refused: list[dict] | None = None
+) -> None:
     """The PARS learner batch: tab-delimited, UTF-8 (no byte-order mark), CRLF line ends,
     no quoting. Whitespace runs inside a value (tabs, line breaks) become one space;
     otherwise values are written unchanged, without the spreadsheet formula guard: the file
-    goes to ACCME and must carry learners' names exactly."""
+    goes to ACCME and must carry learners' names exactly.
+
+    So a record with a text field that starts like a formula (=, +, -, @, tab, CR: see
+    core.spreadsheets) is refused, not written: it is left out, and described in `refused`
+    (learner's name, board, activity, date, the fields and PARS_REFUSAL) when a list is
+    given. Board IDs and NPIs are validated at input; names are not restricted there.
+    """
+    rows = iter(rows)
+    header = next(rows, None)
+    if header is None:
+        return
+    header = tuple(header)
+    file.write(_pars_line(header))
     for row in rows:
-        file.write(("\t".join(_pars_cell(v) for v in row) + "\r\n").encode())
+        row = tuple(row)
+        fields = [
+            name
+            for name, value in zip(header, row, strict=True)
+            if isinstance(value, str)
+            and (value.startswith(FORMULA_STARTS) or _pars_cell(value).startswith(FORMULA_STARTS))
+        ]
+        if fields:
+            if refused is not None:
+                refused.append(_refusal(dict(zip(header, row, strict=True)), fields))
+            continue
+        file.write(_pars_line(row))
+
+
+def _pars_line(row: tuple) -> bytes:
+    return ("\t".join(_pars_cell(v) for v in row) + "\r\n").encode()
+
+
+def _refusal(record: dict, fields: list[str]) -> dict:
+    return {
+        "learner": f"{record.get('First Name', '')} {record.get('Last Name', '')}".strip(),
+        "board": record.get("Board", ""),
+        "activity": record.get("PARS Activity ID", ""),
+        "completed_on": record.get("Completion Date", ""),
+        "fields": fields,
+        "reason": PARS_REFUSAL,
+    }
 
 
 # Export jobs ------------------------------------------------------------------
@@ -251,8 +239,14 @@ def fill_export(job_id: int) -> ExportJob:
         ExportJob.objects.filter(pk=job.pk).update(total=total, skipped=skipped)
         if job.kind == ExportKind.COMPLETIONS_XLSX and total >= XLSX_MAX_ROWS:
             raise ExportError(too_many_rows_for_excel())
+        refused: list[dict] = []
+        write = WRITERS[job.kind]
+        if job.kind == ExportKind.PARS:
+            write = functools.partial(write_pars, refused=refused)
         with tempfile.TemporaryFile() as scratch:
-            WRITERS[job.kind](_counting(rows, job.pk), scratch)
+            write(_counting(rows, job.pk), scratch)
+            if refused:
+                ExportJob.objects.filter(pk=job.pk).update(skipped=skipped + refused)
             scratch.seek(0)
             job.refresh_from_db()
             job.file.save(_file_name(job), File(scratch), save=False)

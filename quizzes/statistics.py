@@ -426,21 +426,18 @@ def _number(value: float | None) -> str:
     return "" if value is None else f"{value:.4f}"
 
 
-def _cell(text: str) -> str:
-    """Text as a spreadsheet shows it, never as a formula (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def item_analysis_csv_rows(analysis: ItemAnalysis) -> Iterator[tuple]:
     """Rows for a CSV download, header first: one row per question (position, stem,
     responses, facility, point-biserial, upper-lower index, flags), each followed by one
     row per choice (position repeated, then choice text, correct or not, times chosen and
-    share). Figures have four decimals; an undefined figure is an empty cell."""
+    share). Figures have four decimals; an undefined figure is an empty cell. Stems and
+    choices are the authors' text as it is: write the rows with core.spreadsheets, which
+    keeps a spreadsheet from running them as formulas."""
     yield CSV_HEADER
     for question in analysis.questions:
         yield (
             question.position,
-            _cell(question.stem),
+            question.stem,
             question.responses,
             _number(question.facility),
             _number(question.point_biserial),
@@ -460,7 +457,7 @@ def item_analysis_csv_rows(analysis: ItemAnalysis) -> Iterator[tuple]:
                 "",
                 "",
                 "",
-                _cell(choice.text),
+                choice.text,
                 "yes" if choice.is_correct else "no",
                 choice.count,
                 _number(choice.share),

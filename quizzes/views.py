@@ -1,5 +1,3 @@
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
@@ -10,6 +8,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from core.spreadsheets import csv_response
 from quizzes.attempts import grant_attempts, start_attempt, submit_attempt
 from quizzes.authoring import add_question, revise_question, set_question_in_use
 from quizzes.charts import facility_bars_svg, score_histogram_svg
@@ -352,10 +351,7 @@ def item_analysis_page(request, slug):
     post_test = get_object_or_404(PostTest.objects.select_related("module"), module__slug=slug)
     analysis = item_analysis(post_test)
     if request.GET.get("format") == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{slug}-item-analysis.csv"'
-        csv.writer(response).writerows(item_analysis_csv_rows(analysis))
-        return response
+        return csv_response(item_analysis_csv_rows(analysis), filename=f"{slug}-item-analysis.csv")
     return render(
         request,
         "quizzes/item_analysis.html",

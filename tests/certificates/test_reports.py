@@ -470,7 +470,7 @@ def test_the_export_task_writes_the_csv_and_records_progress(cme_administrator):
     job.refresh_from_db()
     expected = "".join(exports.stream_csv(completion_rows(report_filter)))
     with job.file.open("rb") as file:
-        assert file.read().decode() == expected
+        assert file.read().decode() == "\ufeff" + expected  # a byte-order mark for Excel
     assert (job.status, job.progress, job.total, job.error) == (ExportStatus.DONE, 2, 2, "")
     assert job.file.name.startswith("exports/completions_csv-")
     assert job.finished_at is not None

@@ -79,5 +79,5 @@ def test_a_request_without_the_header_is_the_peers():
 
 
 def test_a_trusted_proxy_that_is_not_an_address_is_named():
-    with pytest.raises(ValueError, match="CME_TRUSTED_PROXIES: 'proxy.local' is not an IP"):
+    with pytest.raises(ValueError, match=r"CME_TRUSTED_PROXIES: 'proxy\.local' is not an IP"):
         trusted_networks(("10.0.0.1", "proxy.local"))

@@ -1,6 +1,8 @@
 """Item analysis of a post-test, checked against figures worked out by hand, and its charts
 and CSV rows."""
 
+import csv
+import io
 import math
 import re
 import xml.etree.ElementTree as ET
@@ -10,6 +12,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.spreadsheets import csv_text
 from courses.disclosures import record_disclosures_shown
 from quizzes.attempts import start_attempt, submit_attempt
 from quizzes.authoring import revise_question
@@ -261,7 +264,8 @@ def test_csv_rows_list_each_question_then_its_choices(worked_example):
     assert rows[-1] == (4, "", "", "", "", "", "", "D", "no", 2, "0.1538")
 
 
-def test_csv_rows_never_start_a_cell_with_a_formula():
+def test_the_csv_never_starts_a_cell_with_a_formula():
+    """The rows carry the authors' text as it is; the spreadsheet writer neutralizes it."""
     post_test = post_test_with_questions(1)
     question = post_test.questions.get()
     revise_question(
@@ -269,13 +273,14 @@ def test_csv_rows_never_start_a_cell_with_a_formula():
         kind=QuestionKind.SINGLE_BEST_ANSWER,
         stem='=HYPERLINK("http://example.com")',
         rationale="r",
-        choices=[("A", True), ("B", False), ("+1", False)],
+        choices=[("A", True), ("B", False), ("@cmd", False)],
     )
 
-    rows = list(item_analysis_csv_rows(item_analysis(post_test)))
+    text = "".join(csv_text(item_analysis_csv_rows(item_analysis(post_test))))
 
+    rows = list(csv.reader(io.StringIO(text)))
     assert rows[1][1] == '\'=HYPERLINK("http://example.com")'
-    assert rows[-1][7] == "'+1"
+    assert rows[-1][7] == "'@cmd"
 
 
 def make_attempts(post_test, count: int) -> None:

@@ -1,0 +1,171 @@
+"""The one writer of files meant for spreadsheet programs: CSV, TSV and Excel (XLSX).
+
+Every such file the site writes for people goes through here, because of one rule: a
+spreadsheet program runs a cell whose text starts with "=", "+", "-" or "@" (or with a tab
+or carriage return before one) as a formula, and the text in our cells comes from learners
+(names) and authors (titles, question stems). Such text is written with an apostrophe in
+front ("'=HYPERLINK(...)"), as OWASP advises against CSV injection. Numbers stay numbers:
+int, float and Decimal values, and text that is just a signed decimal number ("-0.3000"),
+are written unchanged.
+
+Human-facing CSV and TSV files start with a UTF-8 byte-order mark, so that Excel reads them
+as UTF-8 (names with accents). Files for machines (the PARS batch for ACCME) are not written
+here: they carry values exactly and refuse dangerous ones at input instead.
+"""
+
+import contextlib
+import csv
+import os
+import re
+from collections.abc import Iterable, Iterator
+from typing import IO
+
+from django.http import StreamingHttpResponse
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"
+CSV_BATCH = 500  # rows per chunk of streamed CSV text
+XLSX_MAX_ROWS = 1_048_576  # an Excel sheet's limit, header included
+
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+CONTENT_TYPES = {",": "text/csv; charset=utf-8", "\t": "text/tab-separated-values; charset=utf-8"}
+
+
+class TooManyRowsError(Exception):
+    """More rows than one Excel sheet holds; `max_rows` counts the header."""
+
+    def __init__(self, max_rows: int):
+        self.max_rows = max_rows
+        super().__init__(
+            f"An Excel sheet holds at most {max_rows - 1:,} rows under its header; "
+            "narrow the filters or export CSV instead."
+        )
+
+
+def starts_like_formula(text: str) -> bool:
+    """Whether a spreadsheet program would run `text` as a formula (see the module's
+    docstring); a plain signed number such as "-0.3000" would not."""
+    return text.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text)
+
+
+def neutralize(value):
+    """The value as a spreadsheet cell should hold it: text that starts like a formula gets
+    an apostrophe in front; every other value (numbers, dates, None) is returned as it is."""
+    if isinstance(value, str) and starts_like_formula(value):
+        return "'" + value
+    return value
+
+
+def neutralize_row(row: Iterable) -> list:
+    return [neutralize(value) for value in row]
+
+
+# CSV and TSV --------------------------------------------------------------------------
+
+
+class _LineBuffer:
+    """A file-like object whose write() hands the text back instead of storing it, so
+    that csv.writer can format one row at a time."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def csv_text(rows: Iterable[Iterable], *, delimiter: str = ",") -> Iterator[str]:
+    """The rows (header first) as neutralized CSV text (or TSV with delimiter="\\t"), CRLF
+    line ends, in chunks of CSV_BATCH rows; no byte-order mark (see `csv_with_bom`). Holds
+    one chunk in memory, whatever the number of rows."""
+    writer = csv.writer(_LineBuffer(), delimiter=delimiter)
+    batch: list[str] = []
+    for row in rows:
+        batch.append(writer.writerow(neutralize_row(row)))
+        if len(batch) >= CSV_BATCH:
+            yield "".join(batch)
+            batch.clear()
+    if batch:
+        yield "".join(batch)
+
+
+def csv_with_bom(rows: Iterable[Iterable], *, delimiter: str = ",") -> Iterator[str]:
+    """`csv_text` preceded by the byte-order mark: what a person's file holds."""
+    yield BOM
+    yield from csv_text(rows, delimiter=delimiter)
+
+
+def write_csv(rows: Iterable[Iterable], file: IO[bytes], *, delimiter: str = ",") -> None:
+    """A person's CSV (or TSV) file, UTF-8 with a byte-order mark, into a binary file."""
+    for chunk in csv_with_bom(rows, delimiter=delimiter):
+        file.write(chunk.encode())
+
+
+def csv_response(
+    rows: Iterable[Iterable], *, filename: str, delimiter: str = ","
+) -> StreamingHttpResponse:
+    """A download of the rows as a CSV (or TSV) file named `filename`, streamed as it is
+    written (rows may come straight from a database cursor)."""
+    response = StreamingHttpResponse(
+        csv_with_bom(rows, delimiter=delimiter), content_type=CONTENT_TYPES[delimiter]
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# Excel --------------------------------------------------------------------------------
+
+
+def _xlsx_value(value):
+    value = neutralize(value)
+    if isinstance(value, str):
+        # Control characters (other than tab and line breaks) cannot be stored in XLSX;
+        # openpyxl would refuse the whole file. Show where one was instead.
+        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    return value
+
+
+def write_xlsx(
+    rows: Iterable[Iterable],
+    file: IO[bytes],
+    *,
+    title: str,
+    max_rows: int = XLSX_MAX_ROWS,
+) -> None:
+    """An Excel workbook of one sheet named `title`, the first row (the header) in bold,
+    written row by row in openpyxl's write-only mode, so memory stays flat. Dates and
+    numbers stay typed cells; text is neutralized.
+
+    Raises TooManyRowsError when the rows, header included, exceed `max_rows`; nothing is
+    written to `file` then.
+    """
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title)
+    rows = iter(rows)
+    try:
+        header = next(rows, None)
+        if header is not None:
+            bold = Font(bold=True)
+            cells = []
+            for value in header:
+                cell = WriteOnlyCell(sheet, value=_xlsx_value(value))
+                cell.font = bold
+                cells.append(cell)
+            sheet.append(cells)
+        for count, row in enumerate(rows, start=2):
+            if count > max_rows:
+                raise TooManyRowsError(max_rows)
+            sheet.append([_xlsx_value(value) for value in row])
+    except BaseException:
+        _discard(workbook)
+        raise
+    workbook.save(file)
+
+
+def _discard(workbook: Workbook) -> None:
+    """Finish a half-written workbook into nothing, so that openpyxl closes its row writer
+    and deletes its temporary files."""
+    with open(os.devnull, "wb") as sink, contextlib.suppress(Exception):
+        workbook.save(sink)
