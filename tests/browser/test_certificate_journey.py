@@ -3,6 +3,7 @@ import re
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from certificates.issuance import revoke_certificate
 from certificates.models import Certificate
 from courses.demo import OBJECTIVES, QUESTIONS
 from tests.factories import UserFactory
@@ -13,6 +14,7 @@ AMA_CREDIT = "AMA PRA Category 1 Credit™"
 ATTESTATION = (
     "I claim only the credit commensurate with the extent of my participation in the activity."
 )
+REVOCATION_REASON = "The post-test was taken on a shared account."
 BEING_PREPARED = "Your certificate is being prepared."
 DOWNLOAD = "Download certificate (PDF)"
 # Long enough for a real worker to render and store the PDF; the page polls every 2 s.
@@ -69,7 +71,7 @@ def pdf_text(path):
 
 
 def test_a_learner_passes_evaluates_claims_and_downloads_a_certificate_that_verifies(
-    page, site_url, live_server, demo_module, axe_check, celery_worker_process
+    page, site_url, live_server, demo_module, axe_check, celery_worker_process, cme_administrator
 ):
     """A physician (MD) whose certificate name is "Ana Sofía Ruiz" logs in, opens the demo
     module (its disclosures are shown), starts the post-test, answers every question
@@ -83,7 +85,11 @@ def test_a_learner_passes_evaluates_claims_and_downloads_a_certificate_that_veri
     number the page shows, and prints a verification URL; that page, public, says the
     certificate is valid and whose it is. The worker e-mailed the certificate exactly once,
     and the certificate is listed in "My transcript". axe finds nothing serious on the
-    evaluation, claim, certificate, verification and transcript pages."""
+    evaluation, claim, certificate, verification and transcript pages. Then an
+    administrator revokes it: the transcript and the certificate page say revoked (the
+    page with the reason), the download is a copy stamped "REVOKED on …", the
+    verification page says "Revoked" without the reason, the catalog says "Credit
+    revoked", and the worker e-mails the learner the reason once."""
     learner = UserFactory(profile__certificate_name=LEARNER_NAME)
     title = demo_module.title
 
@@ -185,3 +191,28 @@ def test_a_learner_passes_evaluates_claims_and_downloads_a_certificate_that_veri
     expect(row).to_contain_text(title)
     expect(row).to_contain_text(f"0.25 {AMA_CREDIT}")
     axe_check()
+
+    # Revoked by an administrator: every page says so, the download is a stamped copy, and
+    # the worker e-mails the learner the reason.
+    revoke_certificate(certificate, by=cme_administrator, reason=REVOCATION_REASON)
+    page.reload()
+    expect(row).to_contain_text("(revoked on ")
+    page.goto(certificate_url)
+    revocation = page.locator("#revocation")
+    expect(revocation).to_contain_text("This certificate was revoked on ")
+    expect(revocation).to_contain_text(f"Reason: {REVOCATION_REASON}")
+    expect(page.get_by_role("link", name=DOWNLOAD)).to_have_count(0)
+    axe_check()
+    with page.expect_download() as download_info:
+        revocation.get_by_role("link", name="Download a copy marked as revoked (PDF)").click()
+    assert download_info.value.suggested_filename == f"{number}-revoked.pdf"
+    assert "REVOKED on " in pdf_text(download_info.value.path())
+    page.goto(live_server.url + verification_path)
+    expect(page.locator("#verification-status")).to_have_text("Revoked")
+    expect(page.get_by_text(REVOCATION_REASON)).to_have_count(0)
+    page.goto(site_url("courses:catalog"))
+    expect(page.get_by_text("Credit revoked", exact=True)).to_be_visible()
+    celery_worker_process.wait_until_idle()
+    notices = [m for m in celery_worker_process.sent_emails() if "has been revoked" in m]
+    assert len(notices) == 1, f"{len(notices)} revocation notices"
+    assert REVOCATION_REASON in notices[0]

@@ -434,8 +434,8 @@ def test_a_superseded_certificate_page_links_to_its_replacement_and_a_stamped_co
     _, content = download(client, issued_certificate)
 
     assert (
-        f'<a href="{new.get_absolute_url()}">See the certificate that replaces it '
-        f"({new.number})</a>"
+        f'<a class="alert-link" href="{new.get_absolute_url()}">'
+        f"See the certificate that replaces it ({new.number})</a>"
     ) in html
     assert f"SUPERSEDED by certificate {new.number}." in pdf_text(content)
 
