@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from accounts.models import BoardIdentifier, CertifyingBoard, Profile
+from accounts.validators import validate_board_id
 
 
 class SignUpForm(SignupForm):
@@ -77,6 +78,7 @@ class ProfileForm(forms.ModelForm):
                 label=f"{board.value} ID",
                 required=False,
                 max_length=BoardIdentifier._meta.get_field("identifier").max_length,
+                validators=[validate_board_id],
                 initial=current.get(board.value, ""),
                 help_text=board.label,
             )

@@ -308,6 +308,24 @@ class TestSpreadsheetFiles:
             "A board ID has letters and digits only (no spaces, dashes or other signs)."
         ]
 
+    def test_the_profile_form_refuses_a_board_id_that_is_not_letters_and_digits(
+        self, client, learner
+    ):
+        client.force_login(learner)
+
+        response = client.post(
+            reverse("accounts:profile"),
+            {"certificate_name": "Maria Gómez", "designation": "MD", "time_zone": "UTC",
+             "board_abim": "=1+1"},
+        )  # fmt: skip
+
+        assert response.status_code == 200
+        assert (
+            "A board ID has letters and digits only (no spaces, dashes or other signs)."
+            in response.content.decode()
+        )
+        assert not BoardIdentifier.objects.filter(profile=learner.profile).exists()
+
 
 class TestClosingAnAccount:
     def test_closure_redacts_the_npi_and_e_mail_from_the_audit_log(self, learner):
