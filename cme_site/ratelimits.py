@@ -14,6 +14,9 @@ logger = logging.getLogger(__name__)
 def limit_rate(*, group: str, rate: str, key: str = "ip", method=ALL):
     """Answer 429 with a readable page once a client exceeds `rate` (e.g. "30/m").
 
+    With key="ip", the client is the address `core.client_ip.client_ip` finds (settings'
+    RATELIMIT_IP_META_KEY), so behind the TLS proxy each client has its own count.
+
     When the cache (Redis) is down the limit fails open: a site that cannot count must
     still let people verify certificates and log in.
     """
