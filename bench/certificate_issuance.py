@@ -38,6 +38,7 @@ ENV = bench_env(
 
 def make_pending_certificates(count: int, *, first: int = 0) -> list[int]:
     """`count` learners who passed, evaluated and claimed: `count` certificates queued."""
+    from accounts.emails import record_confirmed_email
     from accounts.registration import register_learner
     from certificates.claims import claim_credit
     from certificates.evaluations import submit_evaluation
@@ -55,6 +56,7 @@ def make_pending_certificates(count: int, *, first: int = 0) -> list[int]:
             f"bench{n}@example.com", password=None, first_name="Bench", last_name=f"Learner {n}",
             designation="MD", certificate_name=f"Bench Learner {n}",
         )  # fmt: skip
+        record_confirmed_email(learner)  # certificates are e-mailed only to confirmed addresses
         record_disclosures_shown(learner, module=module)
         attempt = start_attempt(learner, post_test=module.post_test)
         answers = {

@@ -163,7 +163,7 @@ class Learner(Browser):
             self.wait()
             self.evaluate_and_claim()
             self.wait()
-            self.post_form("/accounts/log-out/", self.csrf_fields(), name="log out", expect="/")
+            self.post_form("/accounts/logout/", self.csrf_fields(), name="log out", expect="/")
         except StepFailed:
             pass  # recorded as a failure of its step; the next iteration takes a new learner
 
@@ -171,9 +171,9 @@ class Learner(Browser):
         return [("csrfmiddlewaretoken", self.csrf_token())]
 
     def log_in(self, email: str) -> None:
-        self.client.get("/accounts/log-in/", name="log-in page")
-        fields = [*self.csrf_fields(), ("username", email), ("password", POOLS["password"])]
-        if self.post_form("/accounts/log-in/", fields, name="log in", expect="/") is None:
+        self.client.get("/accounts/login/", name="log-in page")
+        fields = [*self.csrf_fields(), ("login", email), ("password", POOLS["password"])]
+        if self.post_form("/accounts/login/", fields, name="log in", expect="/") is None:
             raise StepFailed
 
     def take_post_test(self, *, passing: bool) -> None:

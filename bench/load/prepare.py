@@ -32,9 +32,10 @@ POOLS_FILE = "pools.json"
 
 
 def new_learner(email: str, n: int):
+    from accounts.emails import record_confirmed_email
     from accounts.registration import register_learner
 
-    return register_learner(
+    learner = register_learner(
         email,
         password=None,
         first_name="Load",
@@ -42,6 +43,8 @@ def new_learner(email: str, n: int):
         designation="MD",
         certificate_name=f"Load Learner {n}",
     )
+    record_confirmed_email(learner)  # log-in needs a confirmed address
+    return learner
 
 
 def correct_choice_ids(module) -> set[int]:

@@ -178,6 +178,10 @@ ACCOUNT_RATE_LIMITS = {
 # Two-step log-in: an authenticator app (TOTP), with recovery codes as the fallback.
 MFA_ADAPTER = "accounts.adapter.TwoFactorAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# The app's previous and next codes are taken too (30 s either way, RFC 6238), so a code
+# typed as it changes, or from a phone whose clock is a little off, still works. Each code
+# is accepted once.
+MFA_TOTP_TOLERANCE = 1
 
 # New and changed passwords are stored with the first; the others still check (and, at the
 # next log-in, upgrade) passwords stored before (docs/decisions/0004-argon2id-passwords.md).

@@ -299,6 +299,7 @@ def make_learners(
 ) -> list:
     """`count` physicians with a profile; with `passed`, they have also been shown the
     disclosures, passed the post-test and evaluated the module: ready to claim."""
+    from accounts.emails import record_confirmed_email
     from accounts.registration import register_learner
     from certificates.evaluations import submit_evaluation
     from courses.disclosures import record_disclosures_shown
@@ -315,6 +316,7 @@ def make_learners(
             designation="MD",
             certificate_name=f"Drill Learner {n}",
         )
+        record_confirmed_email(learner)  # log-in and certificate e-mails need it
         if passed:
             record_disclosures_shown(learner, module=module)
             attempt = start_attempt(learner, post_test=module.post_test)

@@ -128,12 +128,12 @@ class Device:
         return answer
 
     def log_in(self, server: str, email: str) -> bool:
-        self.send(server, "/accounts/log-in/", "log in page")
+        self.send(server, "/accounts/login/", "log in page")
         answer = self.send(
             server,
-            "/accounts/log-in/",
+            "/accounts/login/",
             "log in",
-            {"username": email, "password": PASSWORD, "next": ""},
+            {"login": email, "password": PASSWORD, "next": ""},
         )
         return answer.status == 302
 

@@ -12,11 +12,14 @@ pytest-playwright for one).
 """
 
 import os
+import re
+import time
 from importlib import resources
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 HERE = Path(__file__).resolve().parent
 
@@ -175,6 +178,41 @@ def site_url(live_server):
         return live_server.url + reverse(name, args=args or None, kwargs=kwargs or None)
 
     return build
+
+
+# --- Logging in through the pages ---------------------------------------------------------
+
+# The authenticator time step each account last used a code in: allauth accepts a code once,
+# so a second log-in within the same 30 seconds waits for the app's next code.
+_last_code_step: dict[int, int] = {}
+
+
+def fresh_totp_code(user) -> str:
+    """The code the factory's authenticator app (tests.factories.STAFF_TOTP_SECRET) shows
+    now for `user`, waiting for the next one if this account already used the current one."""
+    from tests.factories import totp_code
+
+    step = int(time.time() // 30)
+    if _last_code_step.get(user.pk) == step:
+        time.sleep((step + 1) * 30 - time.time() + 0.1)
+        step += 1
+    _last_code_step[user.pk] = step
+    return totp_code()
+
+
+def log_in_through_the_pages(page, site_url, user, password):
+    """Log in as a person would: e-mail address and password on the log-in page, then, for
+    an account with an authenticator app (staff made by UserFactory have one), the code on
+    the two-step page. Waits until the navigation bar offers "Log out"."""
+    page.goto(site_url("account_login"))
+    page.get_by_label(re.compile(r"^\s*E-mail address\s*\*?\s*$")).fill(user.email)
+    page.get_by_label(re.compile(r"^\s*Password\s*\*?\s*$")).fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+    if page.url.startswith(site_url("mfa_authenticate")):
+        page.get_by_label(re.compile(r"^\s*Code\s*\*?\s*$")).fill(fresh_totp_code(user))
+        page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def _format_violation(violation):

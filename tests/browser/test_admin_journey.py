@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 
 from accounts.roles import CME_ADMINISTRATORS
 from certificates.models import CertificateStatus
+from tests.browser.conftest import log_in_through_the_pages
 from tests.certificates.test_views import make_certificate
 from tests.factories import UserFactory
 
@@ -38,11 +39,7 @@ def labelled(text):
 
 
 def log_in(page, site_url, user):
-    page.goto(site_url("account_login"))
-    page.get_by_label(labelled("E-mail address")).fill(user.email)
-    page.get_by_label(labelled("Password")).fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    log_in_through_the_pages(page, site_url, user, PASSWORD)
 
 
 def nav_link(page, name):

@@ -19,6 +19,7 @@ from accounts.roles import COURSE_AUTHORS
 from courses.demo import ensure_ama_credit_type
 from courses.models import DisclosureAcknowledgement, Module, ModuleStatus
 from quizzes.models import Attempt, Participation, QuestionKind
+from tests.browser.conftest import log_in_through_the_pages
 from tests.factories import (
     LearningObjectiveFactory,
     ModuleFactory,
@@ -71,11 +72,7 @@ def field(page, label):
 
 
 def log_in(page, site_url, user):
-    page.goto(site_url("account_login"))
-    field(page, "E-mail address").fill(user.email)
-    field(page, "Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    log_in_through_the_pages(page, site_url, user, PASSWORD)
 
 
 def status_message(page):
