@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -217,7 +217,7 @@ def transcript_page(request):
     return render(request, "certificates/transcript.html", {"form": form, "transcript": data})
 
 
-def transcript_csv(learner, data) -> StreamingHttpResponse:
+def transcript_csv(learner, data) -> HttpResponse:
     """The transcript as a CSV download, through the site's spreadsheet writer: titles are
     written by authors, so one that starts like a formula is neutralized."""
     header = ("Completed on", "Activity", "Credit type", "Credit", "Certificate number", "Status")
@@ -233,7 +233,9 @@ def transcript_csv(learner, data) -> StreamingHttpResponse:
         for year in data.years
         for certificate in year.certificates
     )
-    return csv_response(itertools.chain([header], rows), filename="cme-transcript.csv")
+    return csv_response(
+        itertools.chain([header], rows), filename="cme-transcript.csv", streaming=False
+    )
 
 
 @permission_required("certificates.view_evaluation", raise_exception=True)

@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import IO
 
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -104,13 +104,17 @@ def write_csv(rows: Iterable[Iterable], file: IO[bytes], *, delimiter: str = ","
 
 
 def csv_response(
-    rows: Iterable[Iterable], *, filename: str, delimiter: str = ","
-) -> StreamingHttpResponse:
-    """A download of the rows as a CSV (or TSV) file named `filename`, streamed as it is
-    written (rows may come straight from a database cursor)."""
-    response = StreamingHttpResponse(
-        csv_with_bom(rows, delimiter=delimiter), content_type=CONTENT_TYPES[delimiter]
-    )
+    rows: Iterable[Iterable], *, filename: str, delimiter: str = ",", streaming: bool = True
+) -> HttpResponse | StreamingHttpResponse:
+    """A download of the rows as a CSV (or TSV) file named `filename`. Streamed as it is
+    written (rows may come straight from a database cursor) unless `streaming=False`, for a
+    file the size of a page (a transcript), which then carries its length."""
+    chunks = csv_with_bom(rows, delimiter=delimiter)
+    content_type = CONTENT_TYPES[delimiter]
+    if streaming:
+        response = StreamingHttpResponse(chunks, content_type=content_type)
+    else:
+        response = HttpResponse("".join(chunks), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

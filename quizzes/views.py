@@ -351,7 +351,11 @@ def item_analysis_page(request, slug):
     post_test = get_object_or_404(PostTest.objects.select_related("module"), module__slug=slug)
     analysis = item_analysis(post_test)
     if request.GET.get("format") == "csv":
-        return csv_response(item_analysis_csv_rows(analysis), filename=f"{slug}-item-analysis.csv")
+        return csv_response(
+            item_analysis_csv_rows(analysis),
+            filename=f"{slug}-item-analysis.csv",
+            streaming=False,
+        )
     return render(
         request,
         "quizzes/item_analysis.html",

@@ -84,3 +84,10 @@ def test_a_workbook_keeps_types_and_neutralizes_text():
 def test_a_workbook_beyond_its_row_limit_is_refused():
     with pytest.raises(TooManyRowsError, match="at most 1 rows under its header"):
         write_xlsx([("a",), (1,), (2,)], io.BytesIO(), title="x", max_rows=2)
+
+
+def test_a_page_sized_download_can_be_sent_whole_with_its_length():
+    response = csv_response([("Name",), ("@x",)], filename="names.csv", streaming=False)
+
+    assert response.content.decode() == BOM + "Name\r\n'@x\r\n"
+    assert response["Content-Type"] == "text/csv; charset=utf-8"

