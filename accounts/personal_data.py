@@ -92,6 +92,30 @@ def personal_data(user: User) -> dict:
 
 
 def _attempt(attempt) -> dict:
+    """One attempt with every answer the learner gave (the texts of the choices they
+    selected). Whether each answer was right, the correct choices and the rationale are
+    included only where the post-test's review policy shows them
+    (`quizzes.review.decide_review`, the same rule as the result page); "correctness" says
+    which: "shown", or e.g. "hidden until you pass or use your last attempt"."""
+    from quizzes.review import decide_review
+
+    review = decide_review(attempt)
+    items = attempt.items.select_related("question_version").prefetch_related(
+        "responses__choice", "question_version__choices"
+    )
+    answers = []
+    for item in items:
+        answer = {
+            "question": item.question_version.stem,
+            "selected": [r.choice.text for r in item.responses.all()],
+        }
+        if review.shows_answers:
+            answer["correct"] = item.is_correct
+            answer["correct_choices"] = [
+                c.text for c in item.question_version.choices.all() if c.is_correct
+            ]
+            answer["rationale"] = item.question_version.rationale
+        answers.append(answer)
     return {
         "number": attempt.number,
         "status": attempt.status,
@@ -99,16 +123,8 @@ def _attempt(attempt) -> dict:
         "graded_at": attempt.graded_at.isoformat() if attempt.graded_at else None,
         "score": str(attempt.score) if attempt.score is not None else None,
         "passed": attempt.passed,
-        "answers": [
-            {
-                "question": item.question_version.stem,
-                "selected": [r.choice.text for r in item.responses.all()],
-                "correct": item.is_correct,
-            }
-            for item in attempt.items.select_related("question_version").prefetch_related(
-                "responses__choice"
-            )
-        ],
+        "correctness": review.note,
+        "answers": answers,
     }
 
 

@@ -39,6 +39,11 @@ from quizzes.models import (
     PostTest,
     QuestionKind,
 )
+from quizzes.review import answers_shown_after
+
+# Orders of questions and choices are drawn from the operating system's randomness, so that
+# no learner can predict the next attempt's order from earlier ones.
+_SYSTEM_RANDOM = random.SystemRandom()
 
 
 def ensure_post_test_open(post_test: PostTest) -> None:
@@ -85,12 +90,26 @@ def no_attempts_left_message(post_test: PostTest) -> str:
 
 
 @transaction.atomic
-def start_attempt(learner: User, *, post_test: PostTest) -> Attempt:
+def start_attempt(
+    learner: User, *, post_test: PostTest, rng: random.Random | None = None
+) -> Attempt:
     """Start an attempt, or resume the one in progress with its questions in the same order.
 
     Refused when the post-test is closed, the learner has not been shown the module's
     disclosures, has already passed, or has no attempts left.
+
+    Order. Each new attempt draws its order again: the questions when the post-test shuffles
+    questions, each question's choices when it shuffles choices (true-or-false questions
+    keep True before False). Once the review policy has shown the learner the answers
+    (`quizzes.review.answers_shown_after`), every further attempt, which only an
+    administrator's grant allows, is drawn afresh whatever the post-test's settings say:
+    the questions shuffled, and the choices of every question but true-or-false, so that a
+    learner who has seen the key does not meet the same sheet again. A drawn order is never
+    the previous attempt's order when another exists (two or more questions, or choices).
+    `rng` draws the orders (a test passes a seeded `random.Random`); by default the
+    operating system's randomness, which a learner cannot predict.
     """
+    rng = rng or _SYSTEM_RANDOM
     ensure_post_test_open(post_test)
     if not has_seen_disclosures(learner, module=post_test.module):
         raise DisclosuresNotShown(
@@ -114,8 +133,26 @@ def start_attempt(learner: User, *, post_test: PostTest) -> Attempt:
     ]
     if not versions:
         raise PostTestClosed("This post-test has no questions yet.")
-    if post_test.shuffle_questions:
-        random.shuffle(versions)
+    shuffle_questions, shuffle_choices = post_test.shuffle_questions, post_test.shuffle_choices
+    key_seen = (
+        attempts
+        and not (shuffle_questions and shuffle_choices)
+        and answers_shown_after(participation, attempts=attempts) is not None
+    )
+    if key_seen:
+        shuffle_questions = shuffle_choices = True
+    previous_order: dict[int, list[int]] = {}  # question version ID → choice IDs, in order
+    if attempts and (shuffle_questions or shuffle_choices):
+        previous = max(attempts, key=lambda a: a.number)
+        previous_order = dict(
+            AttemptQuestion.objects.filter(attempt=previous)
+            .order_by("position")
+            .values_list("question_version_id", "choice_order")
+        )
+    if shuffle_questions:
+        by_id = {version.pk: version for version in versions}
+        drawn = draw_order(list(by_id), unlike=list(previous_order), rng=rng)
+        versions = [by_id[pk] for pk in drawn]
 
     attempt = Attempt.objects.create(
         participation=participation,
@@ -134,8 +171,8 @@ def start_attempt(learner: User, *, post_test: PostTest) -> Attempt:
     items = []
     for position, version in enumerate(versions, start=1):
         order = choice_ids.get(version.pk, [])
-        if post_test.shuffle_choices and version.kind != QuestionKind.TRUE_FALSE:
-            random.shuffle(order)
+        if shuffle_choices and version.kind != QuestionKind.TRUE_FALSE:
+            order = draw_order(order, unlike=previous_order.get(version.pk), rng=rng)
         items.append(
             AttemptQuestion(
                 attempt=attempt, question_version=version, position=position, choice_order=order
@@ -143,6 +180,16 @@ def start_attempt(learner: User, *, post_test: PostTest) -> Attempt:
         )
     AttemptQuestion.objects.bulk_create(items)
     return attempt
+
+
+def draw_order(ids: list[int], *, unlike: list[int] | None, rng: random.Random) -> list[int]:
+    """`ids` in a random order, each order equally likely except `unlike` (the previous
+    attempt's), which is drawn again whenever another order exists."""
+    drawn = list(ids)
+    rng.shuffle(drawn)
+    while drawn == unlike and len(drawn) > 1:
+        rng.shuffle(drawn)
+    return drawn
 
 
 @transaction.atomic

@@ -39,13 +39,24 @@ class PostTest(models.Model):
         validators=[MinValueValidator(1)],
         help_text="Leave empty for unlimited attempts.",
     )
-    shuffle_questions = models.BooleanField(default=False)
-    shuffle_choices = models.BooleanField(default=False)
+    shuffle_questions = models.BooleanField(
+        default=False,
+        help_text="Each attempt shows the questions in a new order. An attempt after the "
+        "learner has been shown the answers is shuffled whatever this says.",
+    )
+    shuffle_choices = models.BooleanField(
+        default=True,
+        help_text="Each attempt shows each question's choices in a new order (true-or-false "
+        "questions keep True before False). An attempt after the learner has been shown the "
+        "answers is shuffled whatever this says.",
+    )
     review_policy = models.CharField(
         "show correct answers and rationales",
         max_length=20,
         choices=ReviewPolicy.choices,
         default=ReviewPolicy.AFTER_PASS_OR_LAST_ATTEMPT,
+        help_text="When learners see the correct answers and rationales: on the result page "
+        "and in their personal-data download alike.",
     )
 
     class Meta:
@@ -66,18 +77,6 @@ class PostTest(models.Model):
     @property
     def has_attempt_limit(self) -> bool:
         return self.max_attempts is not None
-
-    def shows_answers(self, *, passed: bool, attempts_left: int | None) -> bool:
-        """Whether a graded attempt may show the correct answers and rationales, under the
-        review policy. The default keeps learners from harvesting answers between attempts."""
-        no_attempts_left = attempts_left == 0
-        return {
-            ReviewPolicy.AFTER_PASS_OR_LAST_ATTEMPT: passed or no_attempts_left,
-            ReviewPolicy.AFTER_PASS: passed,
-            ReviewPolicy.AFTER_LAST_ATTEMPT: no_attempts_left,
-            ReviewPolicy.AFTER_EACH_ATTEMPT: True,
-            ReviewPolicy.NEVER: False,
-        }[self.review_policy]
 
 
 class QuestionKind(models.TextChoices):

@@ -28,6 +28,7 @@ from quizzes.grading import grade_answers
 from quizzes.models import Attempt, Participation, PostTest, Question, QuestionVersion, Regrade
 from quizzes.queries import attempt_items, preview_items, standing_on
 from quizzes.regrading import RegradeRefused, apply_regrade, plan_regrade
+from quizzes.review import answers_shown_after, decide_review
 from quizzes.statistics import item_analysis, item_analysis_csv_rows
 
 
@@ -103,11 +104,9 @@ def result(request, pk):
     post_test = attempt.post_test
     standing = standing_on(request.user, post_test)
     items = attempt_items(attempt)
-    shows_answers = post_test.shows_answers(
-        passed=bool(attempt.passed), attempts_left=standing.attempts_left
-    )
+    review = decide_review(attempt, standing=standing)
     objectives_to_revisit = []
-    if not attempt.passed and not shows_answers:
+    if not attempt.passed and not review.shows_answers:
         for item in items:
             objective = item.question_version.question.objective
             if not item.is_correct and objective not in objectives_to_revisit:
@@ -121,7 +120,8 @@ def result(request, pk):
             "post_test": post_test,
             "standing": standing,
             "items": items,
-            "shows_answers": shows_answers,
+            "shows_answers": review.shows_answers,
+            "answers_note": review.note,
             "objectives_to_revisit": sorted(objectives_to_revisit, key=lambda o: o.position),
         },
     )
@@ -154,6 +154,7 @@ def grant(request, pk):
         {
             "participation": participation,
             "standing": standing_on(participation.learner, participation.post_test),
+            "answers_shown_after": answers_shown_after(participation),
             "attempts": participation.attempts.order_by("number"),
             "grants": participation.grants.select_related("granted_by"),
             "form": form,

@@ -260,7 +260,7 @@ def load_demo_content() -> tuple[Module, bool]:
 
     module.credits.create(credit_type=ensure_ama_credit_type(), max_credits=Decimal("0.25"))
 
-    post_test = PostTest.objects.create(module=module)
+    post_test = PostTest.objects.create(module=module, shuffle_choices=True)
     for position, (objective_number, kind, stem, choices, rationale) in enumerate(
         QUESTIONS, start=1
     ):

@@ -1,12 +1,15 @@
 """Starting, resuming and submitting attempts, within the limit."""
 
 import datetime
+import random
+from collections import Counter
 from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError
 from django.utils import timezone
 
+from courses.demo import load_demo_content
 from courses.disclosures import record_disclosures_shown
 from courses.models import ModuleStatus
 from quizzes.attempts import grant_attempts, start_attempt, submit_attempt
@@ -26,6 +29,7 @@ from quizzes.models import (
     AttemptResponse,
     AttemptStatus,
     Choice,
+    PostTest,
     QuestionKind,
 )
 from quizzes.queries import standing_on
@@ -233,7 +237,8 @@ def test_the_database_refuses_a_second_attempt_in_progress(ready_learner, post_t
 def test_a_submission_after_the_module_expired_is_refused(ready_learner, post_test):
     attempt = start_attempt(ready_learner, post_test=post_test)
     module = post_test.module
-    module.expiration_date = timezone.localdate() - datetime.timedelta(days=1)
+    # Two days back: expired everywhere on earth whatever the time of day (courses.models).
+    module.expiration_date = timezone.localdate() - datetime.timedelta(days=2)
     module.release_date = module.expiration_date - datetime.timedelta(days=100)
     module.save()
 
@@ -352,3 +357,115 @@ class TestGrants:
                 granted_by=cme_administrator,
             )
         assert not AttemptGrant.objects.exists()
+
+
+class TestOrder:
+    """Each new attempt draws its order again; after the key was shown, even when the
+    post-test does not shuffle."""
+
+    def layout(self, attempt) -> dict[int, list[int]]:
+        """Question version ID → choice IDs, in the attempt's question order."""
+        return dict(
+            attempt.items.order_by("position").values_list("question_version", "choice_order")
+        )
+
+    def test_new_post_tests_shuffle_choices_but_keep_the_question_order(self):
+        post_test = PostTest()
+
+        assert (post_test.shuffle_choices, post_test.shuffle_questions) == (True, False)
+
+    def test_the_demo_post_test_shuffles_its_choices(self):
+        """In the demo the correct answer is written first in three of eight questions."""
+        module, _ = load_demo_content()
+
+        assert module.post_test.shuffle_choices
+
+    def test_a_new_attempt_never_repeats_the_choice_order_of_the_previous_one(self, ready_learner):
+        post_test = post_test_with_questions(5, shuffle_choices=True)
+        record_disclosures_shown(ready_learner, module=post_test.module)
+        first = start_attempt(ready_learner, post_test=post_test, rng=random.Random(11))
+        submit_attempt(first, answers=answers_for(first, correct=0))
+
+        # The same seed draws the same orders first; the repeats are drawn again.
+        second = start_attempt(ready_learner, post_test=post_test, rng=random.Random(11))
+
+        before, after = self.layout(first), self.layout(second)
+        assert list(after) == list(before)  # shuffle_questions is off and no key was shown
+        assert all(after[version] != before[version] for version in before)
+        assert all(sorted(after[version]) == sorted(before[version]) for version in before)
+
+    def test_a_new_attempt_draws_the_question_order_again_when_questions_shuffle(
+        self, ready_learner
+    ):
+        post_test = post_test_with_questions(5, shuffle_questions=True)
+        record_disclosures_shown(ready_learner, module=post_test.module)
+        first = start_attempt(ready_learner, post_test=post_test, rng=random.Random(5))
+        submit_attempt(first, answers=answers_for(first, correct=0))
+
+        second = start_attempt(ready_learner, post_test=post_test, rng=random.Random(5))
+
+        assert list(self.layout(second)) != list(self.layout(first))
+        assert sorted(self.layout(second)) == sorted(self.layout(first))
+
+    def test_an_attempt_granted_after_the_key_was_shown_is_drawn_afresh_without_shuffling(
+        self, ready_learner, cme_administrator
+    ):
+        """The post-test shuffles nothing, yet after the last failed attempt showed the key
+        the granted attempt has its questions and choices in a new order; a true-or-false
+        question keeps True before False."""
+        kinds = [QuestionKind.SINGLE_BEST_ANSWER] * 4 + [QuestionKind.TRUE_FALSE]
+        post_test = post_test_with_questions(
+            kinds=kinds, shuffle_questions=False, shuffle_choices=False
+        )
+        record_disclosures_shown(ready_learner, module=post_test.module)
+        for _ in range(3):
+            third = fail(ready_learner, post_test)
+        grant_attempts(
+            ready_learner,
+            post_test=post_test,
+            kind=AttemptGrantKind.ONE_MORE,
+            reason="Asked for another attempt after a power cut.",
+            granted_by=cme_administrator,
+        )
+
+        fourth = start_attempt(ready_learner, post_test=post_test, rng=random.Random(3))
+
+        before, after = self.layout(third), self.layout(fourth)
+        assert list(after) != list(before)
+        true_false = post_test.questions.get(current_version__kind=QuestionKind.TRUE_FALSE)
+        for version, order in after.items():
+            if version == true_false.current_version_id:
+                texts = [Choice.objects.get(pk=pk).text for pk in order]
+                assert texts == ["True", "False"]
+            else:
+                assert order != before[version]
+
+    def test_without_the_key_shown_a_post_test_that_does_not_shuffle_keeps_the_authors_order(
+        self, ready_learner
+    ):
+        post_test = post_test_with_questions(5, shuffle_questions=False, shuffle_choices=False)
+        record_disclosures_shown(ready_learner, module=post_test.module)
+        first = fail(ready_learner, post_test)  # two attempts left: the key stays hidden
+
+        second = start_attempt(ready_learner, post_test=post_test)
+
+        assert self.layout(second) == self.layout(first)
+        texts = [Choice.objects.get(pk=pk).text for pk in second.items.get(position=1).choice_order]
+        assert texts == ["A", "B", "C", "D"]
+
+    def test_over_200_starts_the_correct_choice_takes_every_position_about_equally(self):
+        """With choices shuffled, the correct answer (A, written first) lands in each of the
+        four positions about a quarter of the time (seeded: 50 expected, each within 30 to
+        70, more than three standard deviations)."""
+        post_test = post_test_with_questions(1, shuffle_choices=True)
+        correct = Choice.objects.get(version__question__post_test=post_test, is_correct=True)
+        rng = random.Random(2026)
+        positions = Counter()
+        for _ in range(200):
+            learner = UserFactory()
+            record_disclosures_shown(learner, module=post_test.module)
+            attempt = start_attempt(learner, post_test=post_test, rng=rng)
+            positions[attempt.items.get().choice_order.index(correct.pk) + 1] += 1
+
+        assert sorted(positions) == [1, 2, 3, 4]
+        assert all(30 <= count <= 70 for count in positions.values()), positions

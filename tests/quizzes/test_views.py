@@ -240,6 +240,46 @@ def test_the_review_policy_decides_when_answers_show(client, learner, policy, sh
     assert ("Rationale:" in html) is shown_after_fail
 
 
+def test_after_passing_an_earlier_failed_attempt_shows_its_answers_like_every_output(
+    client, ready_learner, post_test
+):
+    """The result page asks the same review decision as the personal-data download: once
+    the learner has passed, every attempt of theirs shows the key."""
+    client.force_login(ready_learner)
+    failed = start_attempt(ready_learner, post_test=post_test)
+    submit_attempt(failed, answers=answers_for(failed, correct=0))
+    hidden = client.get(reverse("quizzes:result", kwargs={"pk": failed.pk})).content.decode()
+    passed = start_attempt(ready_learner, post_test=post_test)
+    submit_attempt(passed, answers=answers_for(passed))
+
+    html = client.get(reverse("quizzes:result", kwargs={"pk": failed.pk})).content.decode()
+
+    assert "Rationale:" not in hidden
+    assert "Rationale:</strong> Because of passage 1." in html
+    assert html.count("correct answer</span>") == 5
+
+
+@pytest.mark.parametrize(
+    ("policy", "note"),
+    [
+        (ReviewPolicy.AFTER_PASS_OR_LAST_ATTEMPT, "hidden until you pass or use your last attempt"),
+        (ReviewPolicy.AFTER_PASS, "hidden until you pass"),
+        (ReviewPolicy.NEVER, "not shown: this post-test does not show its answers"),
+    ],
+)
+def test_hidden_answers_say_until_when_under_the_post_tests_policy(client, learner, policy, note):
+    post_test = post_test_with_questions(5, review_policy=policy)
+    record_disclosures_shown(learner, module=post_test.module)
+    client.force_login(learner)
+    attempt = start_attempt(learner, post_test=post_test)
+    submit_attempt(attempt, answers=answers_for(attempt, correct=0))
+
+    html = client.get(reverse("quizzes:result", kwargs={"pk": attempt.pk})).content.decode()
+
+    assert f"The correct answers and rationales are {note}." in html
+    assert "Rationale:" not in html
+
+
 def test_the_module_page_counts_down_the_attempts_left(client, ready_learner, post_test):
     client.force_login(ready_learner)
     attempt = start_attempt(ready_learner, post_test=post_test)
@@ -339,6 +379,34 @@ class TestGrantPage:
             in (html)
         )
         assert "3 used of 4; 1 left" in html
+
+    def test_the_grant_page_warns_that_the_learner_has_seen_the_answers(
+        self, client, ready_learner, post_test, cme_administrator
+    ):
+        participation = self.used_up(ready_learner, post_test)
+        client.force_login(cme_administrator)
+
+        html = client.get(self.url(participation)).content.decode()
+
+        assert "This learner has seen the answers." in html
+        # The time in between is in the administrator's own time zone.
+        assert "The correct answers and rationales were shown to them after attempt 3 (" in html
+        assert (
+            "). Another attempt has the same questions, drawn in a new order with their "
+            "choices shuffled; it does not give them new questions."
+        ) in html
+
+    def test_the_grant_page_gives_no_warning_while_the_answers_stay_hidden(
+        self, client, ready_learner, post_test, cme_administrator
+    ):
+        attempt = start_attempt(ready_learner, post_test=post_test)
+        submit_attempt(attempt, answers=answers_for(attempt, correct=0))
+        client.force_login(cme_administrator)
+
+        html = client.get(self.url(attempt.participation)).content.decode()
+
+        assert "1 used of 3; 2 left" in html
+        assert "has seen the answers" not in html
 
     def test_a_grant_without_a_reason_is_refused_with_a_message(
         self, client, ready_learner, post_test, cme_administrator
