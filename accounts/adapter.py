@@ -8,6 +8,7 @@ from django.conf import settings
 
 from accounts.registration import register_learner
 from accounts.two_factor import requires_two_factor
+from core.client_ip import client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -25,6 +26,12 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def format_email_subject(self, subject: str) -> str:
         return f"{settings.CME_PROVIDER_NAME}: {subject}"
+
+    def get_client_ip(self, request) -> str:
+        """The client's address as the rest of the site sees it (core.client_ip: behind the
+        TLS proxy only as far as CME_TRUSTED_PROXY_COUNT / CME_TRUSTED_PROXIES say), so that
+        allauth's rate limits count clients exactly as django-axes and django-ratelimit do."""
+        return client_ip(request) or super().get_client_ip(request)
 
 
 class TwoFactorAdapter(DefaultMFAAdapter):

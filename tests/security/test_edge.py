@@ -194,6 +194,24 @@ class TestBehindTheProxy:
         assert other.status_code != 429
 
     @override_settings(CME_TRUSTED_PROXY_COUNT=1)
+    def test_sign_up_limits_count_each_client_not_the_proxy(self):
+        """django-allauth's limit (10 sign-ups an hour per client) asks the same function."""
+
+        def sign_up(n, client_address):
+            return Client().post(
+                reverse("account_signup"),
+                {"email": f"bot{n}@example.com", "first_name": "B", "last_name": "Ot",
+                 "password1": "a-long-unusual-passphrase", "password2": "x"},
+                REMOTE_ADDR=PROXY,
+                HTTP_X_FORWARDED_FOR=client_address,
+            ).status_code  # fmt: skip
+
+        busy = [sign_up(n, "203.0.113.66") for n in range(11)]
+
+        assert busy[-1] == 429
+        assert sign_up(99, "198.51.100.7") == 200
+
+    @override_settings(CME_TRUSTED_PROXY_COUNT=1)
     def test_the_audit_log_records_the_client_not_a_forged_address(self, client, learner):
         client.force_login(learner)
 
