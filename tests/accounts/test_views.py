@@ -36,6 +36,7 @@ def test_signing_up_creates_the_account_and_profile_and_mails_a_confirmation_lin
     assert "_auth_user_id" not in client.session  # not in before the address is confirmed
     assert [m.to for m in mail.outbox] == [["np@example.com"]]
     assert mail.outbox[0].subject == "Demo CME Provider: Please Confirm Your Email Address"
+    assert mail.outbox[0].body.startswith("Hello from Demo CME Provider.")
 
 
 def test_following_the_confirmation_link_confirms_the_address_and_logs_the_learner_in(client):

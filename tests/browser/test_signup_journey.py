@@ -77,7 +77,9 @@ def test_a_new_learner_signs_up_confirms_the_address_logs_in_again_and_opens_the
     expect(page.locator("#post-test-rules")).to_have_text(POST_TEST_RULES)
 
 
-def test_a_staff_member_sets_up_the_authenticator_app_at_the_first_log_in(page, site_url):
+def test_a_staff_member_sets_up_the_authenticator_app_at_the_first_log_in(
+    page, site_url, axe_check
+):
     """An author whose account has no authenticator app yet logs in with the password. The
     site says author accounts log in in two steps and, after the password once more, shows
     a QR code and the secret key. The code the app then shows turns two-step log-in on and
@@ -103,6 +105,7 @@ def test_a_staff_member_sets_up_the_authenticator_app_at_the_first_log_in(page, 
     page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Set up your authenticator app")
     expect(page.get_by_role("img", name="QR code for adding this site")).to_be_visible()
+    axe_check()
     secret = page.get_by_label("Secret key").input_value()
     field(page, "Authenticator code").fill(totp_code(secret))
     page.get_by_role("button", name="Turn on two-step log-in").click()
