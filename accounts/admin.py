@@ -2,9 +2,10 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts.models import BoardIdentifier, Profile, User
+from cme_site.admin import ModelAdmin, StackedInline
 
 
-class ProfileInline(admin.StackedInline):
+class ProfileInline(StackedInline):
     model = Profile
     can_delete = False
     readonly_fields = ["reports_to_boards_changed_at"]
@@ -28,6 +29,6 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(BoardIdentifier)
-class BoardIdentifierAdmin(admin.ModelAdmin):
+class BoardIdentifierAdmin(ModelAdmin):
     list_display = ["profile", "board", "identifier"]
     list_filter = ["board"]

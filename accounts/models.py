@@ -141,6 +141,10 @@ class Profile(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Changed only by accounts.profiles.update_profile (the learner's consent is dated); read-only
+    # in every admin.
+    STATE_FIELDS = ("reports_to_boards", "reports_to_boards_changed_at")
+
     class Meta:
         permissions = [("view_learner_records", "Can see learners' records and personal data")]
         constraints = [

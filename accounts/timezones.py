@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import User
 
 SESSION_KEY = "learner_time_zone"
+ZONE_ATTRIBUTE = "learner_time_zone_name"
 
 
 def learner_time_zone(user: User) -> zoneinfo.ZoneInfo:
@@ -17,7 +18,8 @@ def learner_time_zone(user: User) -> zoneinfo.ZoneInfo:
 
     if not user.is_authenticated:
         return zoneinfo.ZoneInfo("UTC")
-    return _zone(profile_of(user).time_zone)
+    known = getattr(user, ZONE_ATTRIBUTE, None)  # set by the middleware from the session
+    return _zone(known or profile_of(user).time_zone)
 
 
 def learner_today(user: User, *, now: datetime.datetime | None = None) -> datetime.date | None:
@@ -54,6 +56,7 @@ class LearnerTimeZoneMiddleware:
             if name is None:
                 name = learner_time_zone(user).key
                 request.session[SESSION_KEY] = name
+            setattr(user, ZONE_ATTRIBUTE, name)  # so that learner_today reads no profile
             timezone.activate(_zone(name))
         else:
             timezone.deactivate()

@@ -89,7 +89,11 @@ venv_supported() {
 # libharfbuzz-subset0 importing weasyprint emits a DeprecationWarning, which fails a test
 # run that turns warnings into errors.
 # shellcheck disable=SC2034 # used by the scripts that source this file
-WEASYPRINT_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
+# fonts-noto-core and fonts-noto-cjk: glyphs for the scripts learners' names are written in
+# (Latin, Greek, Cyrillic, Arabic, Hebrew, Devanagari, Thai, CJK, Hangul and more); a
+# certificate that would print a missing glyph is not issued (certificates.issuance).
+WEASYPRINT_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+	fonts-noto-core fonts-noto-cjk)
 
 # --- Virtualenv ---------------------------------------------------------------------
 

@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class CertificatesConfig(AppConfig):
     name = "certificates"
     verbose_name = "Credit claims and certificates"
+
+    def ready(self):
+        from allauth.account.signals import email_confirmed
+
+        from certificates.receivers import send_held_certificates_on_confirmation
+
+        email_confirmed.connect(
+            send_held_certificates_on_confirmation, dispatch_uid="certificates.held_email"
+        )

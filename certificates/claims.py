@@ -9,8 +9,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
+from accounts.emails import has_confirmed_email
 from accounts.models import User
 from accounts.registration import profile_of
+from accounts.timezones import learner_today
 from certificates.evaluations import has_evaluated
 from certificates.exceptions import AlreadyDone, InvalidAmount, NotEligible
 from certificates.models import (
@@ -122,16 +124,22 @@ def claim_credit(
         raise AlreadyDone(ALREADY_CLAIMED)
     if not attested:
         raise NotEligible(f"Tick the attestation: “{ATTESTATION}”")
+    if not has_confirmed_email(learner):
+        raise NotEligible(
+            f"Confirm your e-mail address {learner.email} before you claim credit: your "
+            "certificate is sent there. Follow the link we e-mailed you, or ask for a new one "
+            "from your account's e-mail page."
+        )
     profile = profile_of(learner)
     if not profile.designation:
         raise NotEligible(
             "Add your professional designation to your profile: it decides which credit you "
             "can claim and prints on your certificate."
         )
-    if module.is_expired():
+    if module.is_expired(learner_today(learner)):
         raise NotEligible(
-            f"This activity expired on {format_date(module.expiration_date, 'j F Y')}; "
-            "credit can no longer be claimed."
+            f"This activity expired on {format_date(module.expiration_date, 'j F Y')} (the end "
+            "of that day in your time zone); credit can no longer be claimed."
         )
     passed = (
         Attempt.objects.filter(learner=learner, post_test__module=module, passed=True)

@@ -6,22 +6,28 @@ workers yield one file, one number and one e-mail. The PDF is rendered once, at 
 never again: a later profile or module edit cannot change an issued certificate.
 """
 
+import contextlib
 import datetime
 import logging
+import threading
 
 import segno
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from accounts.emails import has_confirmed_email
 from accounts.models import User
-from certificates.claims import create_certificate, schedule_issuance
-from certificates.exceptions import CertificateActionRefused
+from accounts.timezones import learner_time_zone
+from certificates.claims import create_certificate, printed_fields, schedule_issuance
+from certificates.exceptions import CertificateActionRefused, CertificateCannotBePrinted
+from certificates.layout import type_sizes
 from certificates.models import (
     Certificate,
     CertificateEvent,
@@ -29,6 +35,7 @@ from certificates.models import (
     CertificateStatus,
 )
 from cme_site.audit import recorded_as
+from core.plaintext import render_plain_text
 
 logger = logging.getLogger(__name__)
 
@@ -70,28 +77,72 @@ def render_certificate_html(certificate: Certificate, *, stamp: str = "") -> str
             "verification_url": url,
             "qr_svg": segno.make(url, error="m").svg_inline(scale=3, dark="#000"),
             "stamp": stamp,
+            "sizes": type_sizes(certificate.printed),
         },
     )
 
 
-def render_certificate_pdf(html: str) -> bytes:
+def render_certificate_pdf(html: str, *, every_glyph: bool = True) -> bytes:
     """A tagged PDF/UA-1 document: its title and language come from the HTML's <title> and
-    lang attribute, and its text stays text, so screen readers can read it."""
+    lang attribute, and its text stays text, so screen readers can read it.
+
+    With `every_glyph` (certificates), raises CertificateCannotBePrinted when a character
+    has no glyph in any installed font (WeasyPrint would draw an empty box and log
+    ".notdef"); otherwise such characters are only logged."""
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
-        pdf_variant="pdf/ua-1", custom_metadata=True
-    )
+    with _missing_glyphs() as missing:
+        pdf = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+            pdf_variant="pdf/ua-1", custom_metadata=True
+        )
+    if missing and every_glyph:
+        raise CertificateCannotBePrinted(missing)
+    return pdf
+
+
+@contextlib.contextmanager
+def _missing_glyphs():
+    """Collect, in this thread, the characters WeasyPrint reports it drew as .notdef."""
+    found: list[str] = []
+    thread = threading.get_ident()
+
+    class Collector(logging.Handler):
+        def emit(self, record):
+            if record.thread == thread and str(record.msg).startswith(".notdef glyph"):
+                character, codepoint = record.args
+                found.append(f"{character} (U+{codepoint:04X})")
+
+    collector = Collector(level=logging.WARNING)
+    weasyprint_log = logging.getLogger("weasyprint")
+    weasyprint_log.addHandler(collector)
+    try:
+        yield found
+    finally:
+        weasyprint_log.removeHandler(collector)
 
 
 def render_and_store(certificate_id: int) -> Certificate:
-    """Render and store the PDF of a pending certificate and mark it issued."""
+    """Render and store the PDF of a pending certificate and mark it issued. A certificate
+    that would print a character no font has is not issued: the problem is recorded on it
+    (`print_problem`, an event, an error in the log) for an administrator, who prints it
+    again with `retry_printing` once a font is installed or the name corrected."""
     with transaction.atomic():
         certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
         if certificate.status != CertificateStatus.PENDING:
             return certificate
+        if certificate.print_problem:
+            return certificate  # an administrator prints it again (retry_printing)
         html = render_certificate_html(certificate)
-        pdf = render_certificate_pdf(html)
+        try:
+            pdf = render_certificate_pdf(html)
+        except CertificateCannotBePrinted as problem:
+            logger.error("certificate %s not issued: %s", certificate.number, problem)
+            certificate.print_problem = str(problem)
+            certificate.save(update_fields=["print_problem"])
+            CertificateEvent.objects.create(
+                certificate=certificate, kind=CertificateEventKind.PRINT_FAILED, reason=str(problem)
+            )
+            return certificate
         name = f"{certificate.number}.pdf"
         if certificate.pdf.storage.exists(f"certificates/{name}"):
             certificate.pdf.storage.delete(f"certificates/{name}")  # a killed earlier run
@@ -118,18 +169,24 @@ def email_certificate(certificate_id: int) -> Certificate:
         )
         if certificate.emailed_at is not None or certificate.status != CertificateStatus.ISSUED:
             return certificate
+        learner = certificate.claim.learner
+        if not has_confirmed_email(learner):
+            # Held until the learner confirms an address (send_held_certificates).
+            logger.info("certificate %s not e-mailed: address unconfirmed", certificate.number)
+            return certificate
         printed = certificate.printed
         message = EmailMessage(
             subject=f"Your CME certificate: {printed['activity_title']}",
-            body=render_to_string(
+            body=render_plain_text(
                 "certificates/email/certificate_issued.txt",
                 {
                     "certificate": certificate,
                     "printed": printed,
                     "verification_url": verification_url(certificate),
                 },
+                time_zone=learner_time_zone(learner),
             ),
-            to=[certificate.claim.learner.email],
+            to=[learner.email],
         )
         with certificate.pdf.open("rb") as pdf:
             message.attach(f"{certificate.number}.pdf", pdf.read(), "application/pdf")
@@ -158,8 +215,10 @@ def requeue_stale_certificates(*, now: datetime.datetime | None = None) -> int:
     unfinished = Q(status=CertificateStatus.PENDING) | Q(
         status=CertificateStatus.ISSUED, emailed_at__isnull=True
     )
-    stale = Certificate.objects.filter(unfinished, created_at__lt=cutoff)
-    stale = stale.exclude(last_queued_at__gte=cutoff)
+    stale = Certificate.objects.filter(unfinished, created_at__lt=cutoff, print_problem="")
+    stale = stale.exclude(last_queued_at__gte=cutoff).exclude(
+        status=CertificateStatus.ISSUED, claim__learner__in=_learners_without_confirmed_email()
+    )
     unnotified = Certificate.objects.filter(
         status=CertificateStatus.REVOKED,
         revocation_emailed_at__isnull=True,
@@ -179,6 +238,44 @@ def requeue_stale_certificates(*, now: datetime.datetime | None = None) -> int:
             )
             count += 1
     return count
+
+
+def _learners_without_confirmed_email():
+    from allauth.account.models import EmailAddress
+
+    confirmed = EmailAddress.objects.filter(
+        user=OuterRef("pk"), email__iexact=OuterRef("email"), primary=True, verified=True
+    )
+    return get_user_model().objects.filter(~Exists(confirmed)).values("pk")
+
+
+def send_held_certificates(learner: User) -> int:
+    """Queue the e-mail of the learner's issued certificates that were held because their
+    address was unconfirmed (called when they confirm one). Returns how many were queued."""
+    if not has_confirmed_email(learner):
+        return 0
+    held = Certificate.objects.filter(
+        claim__learner=learner, status=CertificateStatus.ISSUED, emailed_at__isnull=True
+    ).values_list("pk", flat=True)
+    return sum(1 for certificate_id in held if enqueue_issuance(certificate_id))
+
+
+@transaction.atomic
+def retry_printing(certificate: Certificate, *, by: User) -> Certificate:
+    """Clear a certificate's print problem and queue it again (after a font was installed
+    or the learner's name corrected), with an event saying who did it. Raises
+    CertificateActionRefused for a certificate that has no print problem."""
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if certificate.status != CertificateStatus.PENDING or not certificate.print_problem:
+        raise CertificateActionRefused("This certificate has no printing problem to retry.")
+    certificate.print_problem = ""
+    certificate.printed = printed_fields(certificate.claim, certificate.claim.learner)
+    certificate.save(update_fields=["print_problem", "printed"])
+    CertificateEvent.objects.create(
+        certificate=certificate, kind=CertificateEventKind.PRINT_RETRIED, actor=by
+    )
+    schedule_issuance(certificate)
+    return certificate
 
 
 @transaction.atomic

@@ -178,12 +178,18 @@ class Certificate(models.Model):
         blank=True, help_text="Why it was revoked, as told to the learner (not shown publicly)."
     )
     revocation_emailed_at = models.DateTimeField(null=True, blank=True)
+    print_problem = models.TextField(
+        blank=True,
+        help_text="Why the PDF could not be printed (e.g. a character no font has); the "
+        "certificate stays pending, is not re-queued, and an administrator prints it again.",
+    )
 
     # Changed only by certificates.claims and certificates.issuance (issue, revoke, re-issue);
     # read-only in every admin.
     STATE_FIELDS = (
         "claim",
         "number",
+        "print_problem",
         "status",
         "printed",
         "pdf",
@@ -250,6 +256,8 @@ class CertificateEventKind(models.TextChoices):
     REVOKED = "revoked", "Revoked"
     REVOCATION_EMAILED = "revocation_emailed", "Revocation e-mailed"
     REISSUED = "reissued", "Re-issued"
+    PRINT_FAILED = "print_failed", "Could not be printed"
+    PRINT_RETRIED = "print_retried", "Printing tried again"
 
 
 class CertificateEvent(models.Model):

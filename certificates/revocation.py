@@ -12,11 +12,11 @@ import logging
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from kombu.exceptions import OperationalError as BrokerError
 
+from accounts.timezones import learner_time_zone
 from certificates.issuance import render_certificate_html, render_certificate_pdf
 from certificates.models import (
     Certificate,
@@ -24,6 +24,7 @@ from certificates.models import (
     CertificateEventKind,
     CertificateStatus,
 )
+from core.plaintext import render_plain_text
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def email_revocation_notice(certificate_id: int) -> Certificate:
         printed = certificate.printed
         EmailMessage(
             subject=f"Your CME certificate {certificate.number} has been revoked",
-            body=render_to_string(
+            body=render_plain_text(
                 "certificates/email/certificate_revoked.txt",
                 {
                     "certificate": certificate,
@@ -71,6 +72,7 @@ def email_revocation_notice(certificate_id: int) -> Certificate:
                     + certificate.get_absolute_url(),
                     "support_email": settings.CME_SUPPORT_EMAIL,
                 },
+                time_zone=learner_time_zone(certificate.claim.learner),
             ),
             to=[certificate.claim.learner.email],
         ).send()
@@ -105,4 +107,6 @@ def render_stamped_copy(certificate: Certificate) -> bytes:
     stamp = stamp_text(certificate)
     if not stamp:
         raise ValueError(f"Certificate {certificate.number} is {certificate.status}: no stamp.")
-    return render_certificate_pdf(render_certificate_html(certificate, stamp=stamp))
+    return render_certificate_pdf(
+        render_certificate_html(certificate, stamp=stamp), every_glyph=False
+    )

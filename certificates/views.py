@@ -211,7 +211,8 @@ def transcript_page(request):
             "certificates/pdf/transcript.html",
             {"transcript": data, "learner": request.user, "today": timezone.localdate()},
         )
-        response = HttpResponse(render_certificate_pdf(html), content_type="application/pdf")
+        pdf = render_certificate_pdf(html, every_glyph=False)  # a record, not a certificate
+        response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = 'attachment; filename="cme-transcript.pdf"'
         return response
     return render(request, "certificates/transcript.html", {"form": form, "transcript": data})

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, URLValidator
+from django.core.validators import MaxLengthValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -11,6 +11,11 @@ from django.utils.html import escape, format_html
 
 from courses.deadlines import earliest_today, latest_today
 from courses.references import doi_url, is_web_url
+
+# The longest statements a certificate must fit on its one page (certificates.layout); the
+# Joint Accreditation statement, the longest in use, has about 330 characters.
+ACCREDITATION_STATEMENT_MAX_LENGTH = 600
+DESIGNATION_TEMPLATE_MAX_LENGTH = 600
 
 
 class Topic(models.Model):
@@ -37,11 +42,12 @@ class CreditType(models.Model):
         default=False, help_text="The AMA requires its credit name in italics."
     )
     designation_template = models.TextField(
+        validators=[MaxLengthValidator(DESIGNATION_TEMPLATE_MAX_LENGTH)],
         help_text=(
             "Use {provider}, {amount} and {credit}, e.g. “{provider} designates this enduring "
             "material for a maximum of {amount} {credit}. Physicians should claim only the "
             "credit commensurate with the extent of their participation in the activity.”"
-        )
+        ),
     )
     for_designations = models.JSONField(
         default=list,
@@ -126,7 +132,11 @@ class Module(models.Model):
             "when shown."
         ),
     )
-    accreditation_statement = models.TextField(blank=True)
+    accreditation_statement = models.TextField(
+        blank=True,
+        validators=[MaxLengthValidator(ACCREDITATION_STATEMENT_MAX_LENGTH)],
+        help_text="Printed before the content and on every certificate.",
+    )
     commercial_support = models.CharField(
         max_length=10,
         choices=CommercialSupport.choices,
@@ -352,6 +362,7 @@ class ModuleCredit(models.Model):
             "provider": provider or settings.CME_PROVIDER_NAME,
             "activity_title": module.title,
             "activity_type": "Enduring material",
+            "accreditation_statement": module.accreditation_statement,
             "module_slug": module.slug,
             "module_edition": module.edition,
             "credit_type_code": self.credit_type.code,

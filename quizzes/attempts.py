@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils.dateformat import format as format_date
 
 from accounts.models import User
+from accounts.timezones import learner_today
 from cme_site.audit import recorded_as
 from courses.disclosures import has_seen_disclosures
 from quizzes.exceptions import (
@@ -46,16 +47,18 @@ from quizzes.review import answers_shown_after
 _SYSTEM_RANDOM = random.SystemRandom()
 
 
-def ensure_post_test_open(post_test: PostTest) -> None:
-    """Refuse when the module is not published, not yet released, or expired."""
+def ensure_post_test_open(post_test: PostTest, *, learner: User) -> None:
+    """Refuse (PostTestClosed) when the module is not published, or not yet released or
+    already expired on the learner's own date, in their time zone (docs/decisions/0005)."""
     module = post_test.module
+    today = learner_today(learner)
     if not module.is_published:
         raise PostTestClosed("This post-test is not open: its module is not published.")
-    if not module.is_released():
+    if not module.is_released(today):
         raise PostTestClosed(
             f"This post-test opens on {format_date(module.release_date, 'j F Y')}."
         )
-    if module.is_expired():
+    if module.is_expired(today):
         raise PostTestClosed(
             f"This activity expired on {format_date(module.expiration_date, 'j F Y')}; its "
             "post-test and credit claim are closed."
@@ -110,7 +113,7 @@ def start_attempt(
     operating system's randomness, which a learner cannot predict.
     """
     rng = rng or _SYSTEM_RANDOM
-    ensure_post_test_open(post_test)
+    ensure_post_test_open(post_test, learner=learner)
     if not has_seen_disclosures(learner, module=post_test.module):
         raise DisclosuresNotShown(
             "Please open the module and read its disclosures before you start the post-test."
@@ -206,7 +209,7 @@ def submit_attempt(attempt: Attempt, *, answers: dict[int, list[int]]) -> Attemp
     if status == AttemptStatus.GRADED:
         attempt.refresh_from_db()
         return attempt
-    ensure_post_test_open(attempt.post_test)
+    ensure_post_test_open(attempt.post_test, learner=attempt.learner)
 
     items = list(attempt.items.select_related("question_version"))
     known_items = {item.pk for item in items}

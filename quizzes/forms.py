@@ -1,4 +1,5 @@
 from django import forms
+from django.core import signing
 
 from quizzes.exceptions import InvalidAnswers
 from quizzes.gift import MAX_FILE_BYTES, MAX_QUESTIONS_PER_IMPORT
@@ -147,14 +148,42 @@ class RegradeForm(forms.Form):
         help_text="Required to apply: kept with the regrade.",
     )
 
+    versions = forms.MultipleChoiceField(
+        label="Versions to regrade",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Every version with the same wrong key is regraded unless you leave it out.",
+    )
+    # Set once the versions were shown, so that "none ticked" is told from "not shown yet".
+    versions_shown = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args, version, **kwargs):
         super().__init__(*args, **kwargs)
         choices = list(version.choices.all())
         self.fields["correct"].choices = [(str(c.pk), c.text) for c in choices]
         self.fields["correct"].initial = [str(c.pk) for c in choices if c.is_correct]
+        others = version.question.versions.order_by("number")
+        self.fields["versions"].choices = [(str(v.pk), f"Version {v.number}") for v in others]
 
     def key(self) -> set[int]:
         return {int(pk) for pk in self.cleaned_data["correct"]}
+
+    def version_ids(self) -> set[int] | None:
+        """The versions the author kept ticked; None before they were shown (all of them)."""
+        if not self.cleaned_data.get("versions_shown"):
+            return None
+        return {int(pk) for pk in self.cleaned_data["versions"]}
+
+    def show_versions(self, plan) -> None:
+        """After a dry run: offer the versions sharing the key, ticked as in the plan (no
+        choice to offer when only the corrected version has it)."""
+        if len(plan.sharing) < 2:
+            return
+        self.fields["versions"].choices = [(str(v.pk), f"Version {v.number}") for v in plan.sharing]
+        ticked = [str(p.version.pk) for p in plan.versions]
+        self.data = self.data.copy()
+        self.data.setlist("versions", ticked)
+        self.data["versions_shown"] = "on"
 
 
 class GiftImportForm(forms.Form):
@@ -180,3 +209,53 @@ class GiftImportForm(forms.Form):
         if upload.size > MAX_FILE_BYTES:
             raise forms.ValidationError("The file is larger than 1 MiB.")
         return upload
+
+
+class GiftConfirmForm(forms.Form):
+    """The author's confirmation of a previewed import: the file's text and the default
+    objective travel back signed (so nothing is stored between the two steps, and nothing
+    the author did not see can be imported), for one post-test, for an hour."""
+
+    SALT = "quizzes.gift_import"
+    MAX_AGE = 60 * 60
+
+    token = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, post_test, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.post_test = post_test
+
+    @classmethod
+    def for_preview(cls, *, post_test, text: str, default_objective) -> "GiftConfirmForm":
+        token = signing.dumps(
+            {
+                "post_test": post_test.pk,
+                "text": text,
+                "objective": default_objective.pk if default_objective else None,
+            },
+            salt=cls.SALT,
+            compress=True,
+        )
+        return cls(initial={"token": token}, post_test=post_test)
+
+    def clean_token(self) -> dict:
+        try:
+            data = signing.loads(self.cleaned_data["token"], salt=self.SALT, max_age=self.MAX_AGE)
+        except signing.SignatureExpired as exc:
+            raise forms.ValidationError(
+                "This preview is more than an hour old; upload the file again."
+            ) from exc
+        except signing.BadSignature as exc:
+            raise forms.ValidationError(
+                "This preview could not be read; upload the file again."
+            ) from exc
+        if data.get("post_test") != self.post_test.pk:
+            raise forms.ValidationError("This preview belongs to another post-test.")
+        return data
+
+    def text(self) -> str:
+        return self.cleaned_data["token"]["text"]
+
+    def default_objective(self):
+        pk = self.cleaned_data["token"]["objective"]
+        return self.post_test.module.objectives.filter(pk=pk).first() if pk else None

@@ -102,6 +102,10 @@ class Question(models.Model):
     )
     is_active = models.BooleanField(default=True)
 
+    # Changed only by quizzes.authoring (a new version on each answered edit); read-only in every
+    # admin.
+    STATE_FIELDS = ("post_test", "current_version")
+
     class Meta:
         ordering = ["post_test", "position", "pk"]
 
@@ -122,6 +126,9 @@ class QuestionVersion(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Changed only by quizzes.authoring (versions once answered); read-only in every admin.
+    STATE_FIELDS = ("question", "number", "kind", "stem", "rationale")
+
     class Meta:
         ordering = ["question", "number"]
         constraints = [
@@ -137,6 +144,10 @@ class Choice(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     text = models.CharField(max_length=500)
     is_correct = models.BooleanField(default=False)
+
+    # Changed only by quizzes.authoring and quizzes.regrading (a corrected key regrades attempts);
+    # read-only in every admin.
+    STATE_FIELDS = ("version", "text", "is_correct")
 
     class Meta:
         ordering = ["version", "position", "pk"]
@@ -189,6 +200,9 @@ class Participation(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Changed only by quizzes.attempts.grant_attempts; read-only in every admin.
+    STATE_FIELDS = ("learner", "post_test", "extra_attempts")
+
     class Meta:
         permissions = [("grant_attempts", "Can grant learners extra post-test attempts")]
         constraints = [
@@ -229,6 +243,20 @@ class Attempt(models.Model):
     passed = models.BooleanField(null=True)
     correct_count = models.PositiveSmallIntegerField(null=True, blank=True)
     question_count = models.PositiveSmallIntegerField()
+
+    # Changed only by quizzes.attempts and quizzes.grading; read-only in every admin.
+    STATE_FIELDS = (
+        "participation",
+        "learner",
+        "post_test",
+        "number",
+        "status",
+        "graded_at",
+        "score",
+        "passed",
+        "correct_count",
+        "question_count",
+    )
 
     class Meta:
         ordering = ["post_test", "learner", "number"]
@@ -274,6 +302,10 @@ class AttemptQuestion(models.Model):
     position = models.PositiveSmallIntegerField()
     choice_order = models.JSONField(help_text="Choice IDs in the order the learner saw them.")
     is_correct = models.BooleanField(null=True)
+
+    # Changed only by quizzes.attempts, quizzes.grading and quizzes.regrading; read-only in every
+    # admin.
+    STATE_FIELDS = ("attempt", "question_version", "position", "choice_order", "is_correct")
 
     class Meta:
         ordering = ["attempt", "position"]
@@ -338,6 +370,14 @@ class Regrade(models.Model):
 
     question_version = models.ForeignKey(
         QuestionVersion, on_delete=models.PROTECT, related_name="regrades"
+    )
+    part_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="other_versions",
+        help_text="The first regrade of the same correction, when it reached several versions.",
     )
     old_key = models.JSONField(help_text="Correct choice IDs before.")
     new_key = models.JSONField(help_text="Correct choice IDs after.")

@@ -15,6 +15,7 @@ from quizzes.charts import facility_bars_svg, score_histogram_svg
 from quizzes.exceptions import IncompleteAnswers, PostTestClosed, PostTestError
 from quizzes.forms import (
     AttemptForm,
+    GiftConfirmForm,
     GiftImportForm,
     GrantAttemptsForm,
     QuestionForm,
@@ -23,7 +24,7 @@ from quizzes.forms import (
     choices_from,
     posted_answers,
 )
-from quizzes.gift import GiftError, export_gift, import_gift
+from quizzes.gift import GiftError, export_gift, import_gift, preview_gift
 from quizzes.grading import grade_answers
 from quizzes.models import Attempt, Participation, PostTest, Question, QuestionVersion, Regrade
 from quizzes.queries import attempt_items, preview_items, standing_on
@@ -34,9 +35,11 @@ from quizzes.statistics import item_analysis, item_analysis_csv_rows
 
 def learner_attempt(request, pk) -> Attempt:
     """The learner's own attempt; anybody else's is a 404."""
-    return get_object_or_404(
+    attempt = get_object_or_404(
         Attempt.objects.select_related("post_test__module"), pk=pk, learner=request.user
     )
+    attempt.learner = request.user  # the same user: no second read
+    return attempt
 
 
 @login_required
@@ -269,10 +272,14 @@ def regrade(request, pk):
                     correct_choice_ids=form.key(),
                     reason=form.cleaned_data["reason"],
                     by=request.user,
+                    version_ids=form.version_ids(),
                 )
                 messages.success(request, "The regrade is applied.")
                 return redirect("quizzes:regrade_detail", pk=result.pk)
-            plan = plan_regrade(version, correct_choice_ids=form.key())
+            plan = plan_regrade(
+                version, correct_choice_ids=form.key(), version_ids=form.version_ids()
+            )
+            form.show_versions(plan)
         except RegradeRefused as refusal:
             form.add_error(None, str(refusal))
     return render(
@@ -294,11 +301,15 @@ def regrade_detail(request, pk):
     record = get_object_or_404(
         Regrade.objects.select_related("question_version__question__post_test__module"), pk=pk
     )
+    first = record.part_of or record
+    parts = [first, *first.other_versions.select_related("question_version").order_by("pk")]
     return render(
         request,
         "quizzes/regrade_detail.html",
         {
-            "regrade": record,
+            "regrade": first,
+            "parts": parts,
+            "attempts_changed": sum(len(part.changes) for part in parts),
             "module": record.question_version.question.post_test.module,
             "may_see_learners": request.user.has_perm("accounts.view_learner_records"),
         },
@@ -323,26 +334,48 @@ def gift_export(request, slug):
 
 @permission_required("quizzes.add_question", raise_exception=True)
 def gift_import(request, slug):
+    """Upload a GIFT file, see what it would add (with the import report), then confirm."""
     post_test = get_object_or_404(PostTest.objects.select_related("module"), module__slug=slug)
     module = post_test.module
-    form = GiftImportForm(request.POST or None, request.FILES or None, module=module)
-    problems = []
-    if request.method == "POST" and form.is_valid():
-        try:
-            added = import_gift(
-                post_test,
-                form.cleaned_data["file"].read(),
-                default_objective=form.cleaned_data["default_objective"],
-            )
-        except GiftError as refusal:
-            problems = refusal.errors
+    problems, preview, confirm = [], None, None
+    if request.method == "POST" and "token" in request.POST:
+        confirm = GiftConfirmForm(request.POST, post_test=post_test)
+        if confirm.is_valid():
+            try:
+                added = import_gift(
+                    post_test, confirm.text(), default_objective=confirm.default_objective()
+                )
+            except GiftError as refusal:
+                problems = refusal.errors
+            else:
+                messages.success(request, f"Imported {len(added)} question{pluralize(len(added))}.")
+                return redirect("courses:author_module", slug=module.slug)
         else:
-            messages.success(request, f"Imported {len(added)} question{pluralize(len(added))}.")
-            return redirect("courses:author_module", slug=module.slug)
+            messages.error(request, " ".join(confirm.errors["token"]))
+        form = GiftImportForm(module=module)
+    else:
+        form = GiftImportForm(request.POST or None, request.FILES or None, module=module)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data["file"].read()
+            objective = form.cleaned_data["default_objective"]
+            try:
+                preview = preview_gift(post_test, data, default_objective=objective)
+            except GiftError as refusal:
+                problems = refusal.errors
+            else:
+                confirm = GiftConfirmForm.for_preview(
+                    post_test=post_test, text=data.decode("utf-8"), default_objective=objective
+                )
     return render(
         request,
         "quizzes/gift_import.html",
-        {"module": module, "form": form, "problems": problems},
+        {
+            "module": module,
+            "form": form,
+            "problems": problems,
+            "preview": preview,
+            "confirm": confirm if preview else None,
+        },
     )
 
 

@@ -8,13 +8,17 @@ class Migration(migrations.Migration):
     """Board IDs are letters and digits (validation only; no change to the table)."""
 
     dependencies = [
-        ('accounts', '0005_audit_roles'),
+        ("accounts", "0005_audit_roles"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='boardidentifier',
-            name='identifier',
-            field=models.CharField(max_length=40, validators=[accounts.validators.validate_board_id], verbose_name='board ID'),
+            model_name="boardidentifier",
+            name="identifier",
+            field=models.CharField(
+                max_length=40,
+                validators=[accounts.validators.validate_board_id],
+                verbose_name="board ID",
+            ),
         ),
     ]

@@ -102,4 +102,3 @@ def test_times_are_shown_in_the_learners_time_zone(client):
 
     assert response == "29 November 2026 22:38 PST"
     assert request.session == {"learner_time_zone": "America/Los_Angeles"}
-

@@ -1,5 +1,6 @@
 """Regrading after a corrected key: dry run first, then applied with a reason."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -233,3 +234,133 @@ def test_an_attempt_being_answered_during_a_regrade_is_graded_with_the_corrected
     graded = Attempt.objects.get(pk=attempt.pk)
     assert graded.correct_count == 5
     assert graded.items.get(position=1).is_correct
+
+
+@pytest.fixture
+def revised():
+    """Question 1 (key A, the article supports B) was answered "B" by Ada on version 1; its
+    stem was then reworded, which made version 2 with the same choices and the same wrong
+    key; Ben answered "B" on version 2. Both missed another question (3 of 5 right: fail)."""
+    from quizzes.authoring import revise_question
+
+    post_test = post_test_with_questions(5)
+    question = post_test.questions.get(position=1)
+
+    def take(name):
+        learner = UserFactory(first_name=name)
+        record_disclosures_shown(learner, module=post_test.module)
+        attempt = start_attempt(learner, post_test=post_test)
+        item = attempt.items.get(question_version__question=question)
+        answers = answers_for(attempt)  # all right, then: one other wrong, and "B" here
+        other = attempt.items.exclude(pk=item.pk).order_by("position").first()
+        answers[other.pk] = [other.question_version.choices.get(is_correct=False, position=2).pk]
+        answers[item.pk] = [item.question_version.choices.get(position=2).pk]
+        return submit_attempt(attempt, answers=answers)
+
+    ada = take("Ada")
+    v1 = question.current_version
+    choices = [(c.text, c.is_correct) for c in v1.choices.order_by("position")]
+    v2 = revise_question(
+        question, kind=v1.kind, stem=v1.stem + " (reworded)", rationale=v1.rationale,
+        choices=choices,
+    )  # fmt: skip
+    ben = take("Ben")
+    return {"v1": v1, "v2": v2, "ada": ada, "ben": ben}
+
+
+def test_a_corrected_key_reaches_every_version_that_shares_it(revised, cme_administrator):
+    """The field's example: only learners on the latest version were regraded; Ada, who gave
+    the same, now correct, answer on version 1, stayed failed."""
+    v1, v2 = revised["v1"], revised["v2"]
+    b_on_v2 = v2.choices.get(position=2)
+
+    plan = plan_regrade(v2, correct_choice_ids={b_on_v2.pk})
+
+    assert [p.version.number for p in plan.versions] == [2, 1]
+    assert {c.attempt_id for c in plan.now_passing} == {revised["ada"].pk, revised["ben"].pk}
+
+    apply_regrade(
+        v2, correct_choice_ids={b_on_v2.pk}, reason="Key was wrong.", by=cme_administrator
+    )
+
+    assert Attempt.objects.get(pk=revised["ada"].pk).passed is True
+    assert Attempt.objects.get(pk=revised["ben"].pk).passed is True
+    assert set(v1.choices.filter(is_correct=True).values_list("text", flat=True)) == {b_on_v2.text}
+    first = Regrade.objects.get(part_of=None)
+    assert first.question_version == v2
+    assert [r.question_version for r in first.other_versions.all()] == [v1]
+
+
+def test_the_author_may_leave_a_version_out(revised, cme_administrator):
+    v1, v2 = revised["v1"], revised["v2"]
+    b_on_v2 = v2.choices.get(position=2)
+
+    apply_regrade(
+        v2,
+        correct_choice_ids={b_on_v2.pk},
+        reason="Key was wrong on version 2 only.",
+        by=cme_administrator,
+        version_ids={v2.pk},
+    )
+
+    assert Attempt.objects.get(pk=revised["ada"].pk).passed is False
+    assert Attempt.objects.get(pk=revised["ben"].pk).passed is True
+    assert v1.choices.get(position=1).is_correct is True
+
+
+def test_no_version_chosen_is_refused(revised):
+    v2 = revised["v2"]
+
+    with pytest.raises(RegradeRefused, match=r"Choose at least one version to regrade\."):
+        plan_regrade(v2, correct_choice_ids={v2.choices.get(position=2).pk}, version_ids=set())
+
+
+def test_a_version_whose_wording_lacks_the_corrected_answer_is_listed_not_guessed(
+    revised, cme_administrator
+):
+    """Version 1's choice "B" was reworded in version 2: the key cannot be carried over by
+    wording, so version 1 is named for the author and left as it is."""
+    v1, v2 = revised["v1"], revised["v2"]
+    b_on_v2 = v2.choices.get(position=2)
+    Choice.objects.filter(pk=b_on_v2.pk).update(text="A reworded second choice")
+
+    plan = plan_regrade(v2, correct_choice_ids={b_on_v2.pk})
+
+    assert [p.version for p in plan.versions] == [v2]
+    assert plan.unmatched == [v1]
+
+
+def test_the_regrade_page_previews_every_version_and_applies_to_the_ticked_ones(
+    client, revised, cme_administrator
+):
+    from django.urls import reverse
+
+    v1, v2 = revised["v1"], revised["v2"]
+    b = str(v2.choices.get(position=2).pk)
+    url = reverse("quizzes:regrade", args=[v2.question_id])
+    client.force_login(cme_administrator)
+
+    dry_run = " ".join(
+        client.post(url, {"correct": [b], "action": "plan"}).content.decode().split()
+    )
+
+    assert "Version 2: 1 attempt, 1 would change score" in dry_run
+    assert "Version 1: 1 attempt, 1 would change score" in dry_run
+    checkbox = re.search(rf'<input[^>]*name="versions"[^>]*value="{v1.pk}"[^>]*>', dry_run)
+    assert checkbox and "checked" in checkbox.group(0)
+
+    applied = client.post(
+        url,
+        {
+            "correct": [b],
+            "action": "apply",
+            "reason": "Key was wrong.",
+            "versions": [str(v1.pk), str(v2.pk)],
+            "versions_shown": "on",
+        },
+        follow=True,
+    )
+
+    text = " ".join(applied.content.decode().split())
+    assert "version 2 (1 attempt changed), version 1 (1 attempt changed)" in text
+    assert Attempt.objects.get(pk=revised["ada"].pk).passed is True
