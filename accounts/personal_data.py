@@ -7,6 +7,7 @@ the name they were issued to.
 """
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -140,7 +141,8 @@ def close_account(user: User, *, password: str) -> User:
         raise PermissionDenied("That is not your password; the account is still open.")
     user = get_user_model().objects.select_for_update().get(pk=user.pk)
     profile = profile_of(user)
-    personal_texts = [profile.npi, user.email]
+    addresses = list(EmailAddress.objects.filter(user=user).values_list("email", flat=True))
+    personal_texts = [profile.npi, user.email, *addresses]
     with recorded_as(user, reason="Account closed at the learner's request"):
         profile.npi = ""
         profile.birth_month = profile.birth_day = None
@@ -157,5 +159,7 @@ def close_account(user: User, *, password: str) -> User:
         user.save()
         # allauth's record of the address (and whether it was confirmed) goes with it.
         EmailAddress.objects.filter(user=user).delete()
+        # So do its authenticator app's secret and recovery codes (allauth.mfa).
+        Authenticator.objects.filter(user=user).delete()
     redact_from_audit_log(texts=personal_texts)
     return user

@@ -267,10 +267,11 @@ STORAGES = {
 
 # Cache ------------------------------------------------------------------------
 
-# Shared by all web processes: rate-limit counters live here.
+# Shared by all web processes: rate-limit counters live here. It fails open: with Redis
+# down, log-in, sign-up and verification go on uncounted (core.cache).
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "core.cache.FailOpenRedisCache",
         "LOCATION": env.str("CACHE_URL", default="redis://127.0.0.1:6379/1"),
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }

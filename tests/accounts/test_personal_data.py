@@ -142,3 +142,20 @@ class TestCorrectnessInTheDownload:
 
         assert attempt["correctness"] == "not shown: this post-test does not show its answers"
         assert attempt["answers"] == self.answers_only(5)
+
+
+def test_closing_the_account_removes_its_authenticator_app_and_every_address():
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+
+    from accounts.personal_data import close_account
+    from tests.factories import UserFactory
+
+    learner = UserFactory(totp=True)
+    EmailAddress.objects.create(user=learner, email="second@example.com", verified=True)
+    assert Authenticator.objects.filter(user=learner).exists()
+
+    close_account(learner, password="correct-horse-battery")
+
+    assert not Authenticator.objects.filter(user=learner).exists()
+    assert not EmailAddress.objects.filter(user=learner).exists()
