@@ -102,6 +102,7 @@ def write_module_in_the_admin(page, today):
     admin_field(page, "Estimated time to complete (minutes)").fill("20")
     admin_field(page, "Article").fill(ARTICLE)
     admin_field(page, "Accreditation statement").fill(ACCREDITATION)
+    admin_field(page, "Commercial support").select_option(label="No commercial support received")
     admin_field(page, "Release date").fill((today - datetime.timedelta(days=1)).isoformat())
     admin_field(page, "Termination (expiry) date").fill(
         (today + datetime.timedelta(days=365)).isoformat()
