@@ -5,10 +5,12 @@ remove the authenticator app they must log in with."""
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
+from django.core.mail import EmailMessage
 
 from accounts.registration import register_learner
 from accounts.two_factor import requires_two_factor
 from core.client_ip import client_ip
+from core.plaintext import render_plain_text, render_subject
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -26,6 +28,22 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def format_email_subject(self, subject: str) -> str:
         return f"{settings.CME_PROVIDER_NAME}: {subject}"
+
+    def render_mail(self, template_prefix, email, context, headers=None) -> EmailMessage:
+        """Every allauth e-mail (confirmation, password reset, notices) as plain text
+        through core.plaintext, the site's one way to render e-mails: a name such as
+        "O'Brien & Søn" reads as written. No HTML alternative is sent."""
+        context = {
+            "cme_provider_name": settings.CME_PROVIDER_NAME,
+            "cme_support_email": settings.CME_SUPPORT_EMAIL,
+            **context,
+        }
+        subject = render_subject(f"{template_prefix}_subject.txt", context)
+        body = render_plain_text(f"{template_prefix}_message.txt", context).strip()
+        to = [email] if isinstance(email, str) else email
+        return EmailMessage(
+            self.format_email_subject(subject), body, self.get_from_email(), to, headers=headers
+        )
 
     def get_client_ip(self, request) -> str:
         """The client's address as the rest of the site sees it (core.client_ip: behind the

@@ -204,3 +204,39 @@ def test_a_certificate_issued_but_never_emailed_is_queued_again(certificate, mon
     assert queued == [certificate.pk]
     assert issue_certificate(certificate.pk).emailed_at is not None
     assert requeue_stale_certificates(now=later + datetime.timedelta(minutes=10)) == 0
+
+
+def test_the_certificate_e_mail_greets_the_learner_by_name_as_written(certificate, module):
+    """The field's example began `Hello Siobhán O&#x27;Brien &amp; Søn,`."""
+    profile = certificate.claim.learner.profile
+    profile.certificate_name = "Siobhán O'Brien & Søn"
+    profile.save()
+    module.title = "Itch & scratch: O'Brien's <guide>"
+    module.save()
+    certificate.printed = {
+        **certificate.printed,
+        "learner_name": "Siobhán O'Brien & Søn",
+        "activity_title": module.title,
+    }
+    certificate.save()
+
+    issue_certificate(certificate.pk)
+
+    (message,) = mail.outbox
+    assert message.body.startswith("Hello Siobhán O'Brien & Søn,")
+    assert "Your certificate for “Itch & scratch: O'Brien's <guide>” is attached." in message.body
+    assert message.subject == "Your CME certificate: Itch & scratch: O'Brien's <guide>"
+
+
+def test_the_pdfs_title_and_file_name_carry_no_html_escaping(certificate, module):
+    module.title = "Itch & scratch"
+    module.save()
+    certificate.printed = {**certificate.printed, "activity_title": module.title}
+    certificate.save()
+
+    issued = issue_certificate(certificate.pk)
+
+    with issued.pdf.open("rb") as handle:
+        title = PdfReader(io.BytesIO(handle.read())).metadata.title
+    assert title == f"CME certificate {issued.number}: Itch & scratch"
+    assert mail.outbox[0].attachments[0][0] == f"{issued.number}.pdf"
