@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal
 
 from django import forms
@@ -124,3 +125,25 @@ class DateRangeForm(forms.Form):
         if start and end and start > end:
             raise forms.ValidationError("The start date is after the end date.")
         return cleaned
+
+
+class CertificateLookupForm(forms.Form):
+    """The verification front door: a certificate number (CME-2026-1A2B3C4D, any case) or
+    the verification code from its QR code, or the whole verification link pasted in."""
+
+    certificate = forms.CharField(
+        label="Certificate number or verification code",
+        max_length=200,
+        help_text="As printed on the certificate, e.g. CME-2026-1A2B3C4D.",
+        error_messages={
+            "required": "Enter the certificate number or verification code printed on the "
+            "certificate.",
+            "max_length": "That is longer than any certificate number or verification code.",
+        },
+    )
+
+    def clean_certificate(self) -> str:
+        """The number or code alone: a pasted verification link gives its last part."""
+        text = self.cleaned_data["certificate"]
+        pasted_link = re.search(r"/verify/([^/?#\s]+)/?(?:[?#]\S*)?$", text)
+        return pasted_link.group(1) if pasted_link else text

@@ -12,6 +12,7 @@ urlpatterns = [
     path("certificates/<int:pk>/revoke/", views.revoke, name="revoke"),
     path("certificates/<int:pk>/reissue/", views.reissue, name="reissue"),
     path("transcript/", views.transcript_page, name="transcript"),
+    path("verify/", views.verify_lookup, name="verify_lookup"),
     path("verify/<str:code>/", views.verify, name="verify"),
     path("cme-admin/credits/", views.dashboard, name="dashboard"),
     path("cme-admin/credits/pars/", views.pars_page, name="pars"),

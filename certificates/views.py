@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -16,12 +17,23 @@ from certificates.claims import claim_credit, credit_options
 from certificates.evaluations import has_evaluated, has_passed, submit_evaluation
 from certificates.exceptions import CreditError
 from certificates.exports import completions_csv_response, request_export
-from certificates.forms import ClaimForm, DateRangeForm, EvaluationForm, ReasonForm
-from certificates.issuance import reissue_certificate, render_certificate_pdf, revoke_certificate
+from certificates.forms import (
+    CertificateLookupForm,
+    ClaimForm,
+    DateRangeForm,
+    EvaluationForm,
+    ReasonForm,
+)
+from certificates.issuance import (
+    reissue_certificate,
+    render_certificate_pdf,
+    revoke_certificate,
+    verification_url,
+)
 from certificates.models import Certificate, CertificateStatus, CreditClaim, ExportJob
 from certificates.queries import credit_label, evaluation_summary, transcript
 from certificates.revocation import render_stamped_copy
-from cme_site.ratelimits import limit_rate
+from core.ratelimits import limit_rate
 from core.spreadsheets import csv_response
 from courses.models import CreditType, Module
 
@@ -120,6 +132,7 @@ def detail(request, pk):
             "events": certificate.events.select_related("actor"),
             "can_revoke": request.user.has_perm("certificates.revoke_certificate"),
             "can_fetch_original": request.user.has_perm("certificates.view_certificate"),
+            "verification_url": verification_url(certificate),
         },
     )
 
@@ -152,15 +165,59 @@ def download(request, pk):
     )
 
 
-@limit_rate(group="verify-certificate", rate="30/m")
+# Both doors to verification count against one limit, so that guessing through either
+# costs the same.
+VERIFY_RATE = {"group": "verify-certificate", "rate": "30/m"}
+
+NOT_FOUND = (
+    "No certificate has this number or verification code. Check it against the certificate: "
+    "numbers look like CME-2026-1A2B3C4D."
+)
+
+
+def certificate_lookup_page(request, form, *, not_found: bool):
+    return render(
+        request,
+        "certificates/certificate_lookup.html",
+        {"form": form, "not_found": not_found, "not_found_message": NOT_FOUND},
+        status=404 if not_found else 200,
+    )
+
+
+@limit_rate(**VERIFY_RATE)
+def verify_lookup(request):
+    """The front door to verification (/verify/): a certificate number (any case, spaces
+    around it ignored) or verification code leads to the certificate's verification page.
+    A number and a code that match nothing get the same answer from the same single query,
+    and nothing is ever listed."""
+    if "certificate" not in request.GET:
+        return certificate_lookup_page(request, CertificateLookupForm(), not_found=False)
+    form = CertificateLookupForm(request.GET)
+    if not form.is_valid():
+        return certificate_lookup_page(request, form, not_found=False)
+    text = form.cleaned_data["certificate"]
+    certificate = Certificate.objects.filter(
+        Q(number__iexact=text) | Q(verification_code=text)
+    ).first()
+    if certificate is None:
+        return certificate_lookup_page(request, form, not_found=True)
+    return redirect(certificate.get_verification_path())
+
+
+@limit_rate(**VERIFY_RATE)
 def verify(request, code):
     """Public verification: only what the certificate itself states, and its status. A
     revoked certificate shows the date of revocation but not the reason, which may concern
     the learner's conduct or circumstances and is told to the learner alone (certificate
-    page and e-mail); a superseded one links to its replacement's verification page."""
-    certificate = get_object_or_404(
-        Certificate.objects.select_related("superseded_by"), verification_code=code
+    page and e-mail); a superseded one links to its replacement's verification page. An
+    unknown code (mistyped, say) gets the look-up form, with a 404."""
+    certificate = (
+        Certificate.objects.select_related("superseded_by").filter(verification_code=code).first()
     )
+    if certificate is None:
+        form = CertificateLookupForm({"certificate": code})
+        form.is_valid()
+        return certificate_lookup_page(request, form, not_found=True)
     return render(
         request,
         "certificates/certificate_verify.html",
