@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts.models import BoardIdentifier, Profile, User
-from cme_site.admin import ModelAdmin, StackedInline
+from core.admin import ModelAdmin, StackedInline
 
 
 class ProfileInline(StackedInline):

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.registration import profile_of
-from cme_site.audit import recorded_as
+from core.audit import recorded_as
 from core.audit_redaction import redact_from_audit_log
 
 

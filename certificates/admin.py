@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from certificates.exceptions import CertificateActionRefused
 from certificates.issuance import retry_printing
 from certificates.models import Certificate, CertificateEvent, CreditClaim, Evaluation
-from cme_site.admin import ReadOnlyAdmin, TabularInline
+from core.admin import ReadOnlyAdmin, TabularInline
 
 
 class CertificateEventInline(TabularInline):

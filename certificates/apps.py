@@ -8,8 +8,12 @@ class CertificatesConfig(AppConfig):
     def ready(self):
         from allauth.account.signals import email_confirmed
 
+        from certificates.models import Certificate, CreditClaim
         from certificates.receivers import send_held_certificates_on_confirmation
+        from core.audit import register_audited_model
 
+        register_audited_model(CreditClaim)
+        register_audited_model(Certificate, include_fields=["status", "number", "superseded_by"])
         email_confirmed.connect(
             send_held_certificates_on_confirmation, dispatch_uid="certificates.held_email"
         )

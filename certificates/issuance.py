@@ -34,7 +34,7 @@ from certificates.models import (
     CertificateEventKind,
     CertificateStatus,
 )
-from cme_site.audit import recorded_as
+from core.audit import recorded_as
 from core.plaintext import render_plain_text
 
 logger = logging.getLogger(__name__)

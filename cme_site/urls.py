@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from cme_site.views import healthz
+from core.views import healthz
 
 admin.site.site_header = "CME administration"
 admin.site.site_title = "CME administration"

@@ -2,9 +2,11 @@ from django.apps import AppConfig
 
 
 class CoreConfig(AppConfig):
-    """The ground floor: infrastructure every app may use (the edge checks on requests, the
-    client's address behind a proxy, the spreadsheet writer, lock-out relief). Nothing here
-    imports the project's other apps."""
+    """The ground floor: infrastructure every app may use (the admin base classes, the audit
+    trail, rate limits, the edge checks on requests, the client's address behind a proxy,
+    the spreadsheet writer, plain-text rendering, lock-out relief, the health check and
+    queueing tasks by name). Nothing here imports the project's other apps or cme_site
+    (tests/test_architecture.py)."""
 
     name = "core"
     verbose_name = "Core"

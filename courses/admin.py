@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
 
-from cme_site.admin import ModelAdmin, ReadOnlyAdmin, StackedInline, TabularInline
+from core.admin import ModelAdmin, ReadOnlyAdmin, StackedInline, TabularInline
 from courses.exceptions import ModuleActionRefused, PublishRefused
 from courses.models import (
     CreditType,

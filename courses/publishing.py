@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from accounts.models import User
-from cme_site.audit import recorded_as
+from core.audit import recorded_as
 from courses.exceptions import ModuleActionRefused, PublishRefused
 from courses.models import CommercialSupport, DisclosureStatus, Module, ModuleStatus
 

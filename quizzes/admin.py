@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from cme_site.admin import ModelAdmin, ReadOnlyAdmin, TabularInline
+from core.admin import ModelAdmin, ReadOnlyAdmin, TabularInline
 from quizzes.models import (
     AttemptGrant,
     Choice,

@@ -16,7 +16,7 @@ from django.utils.dateformat import format as format_date
 
 from accounts.models import User
 from accounts.timezones import learner_today
-from cme_site.audit import recorded_as
+from core.audit import recorded_as
 from courses.disclosures import has_seen_disclosures
 from quizzes.exceptions import (
     AlreadyPassed,

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import User
-from cme_site.audit import recorded_as
+from core.audit import recorded_as
 from quizzes.exceptions import PostTestError
 from quizzes.grading import grade_count, is_item_correct
 from quizzes.models import (

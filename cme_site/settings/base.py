@@ -70,7 +70,6 @@ INSTALLED_APPS = [
     "courses",
     "quizzes",
     "certificates",
-    "cme_site.apps.CmeSiteConfig",
 ]
 
 MIDDLEWARE = [
@@ -113,7 +112,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
-                "cme_site.context_processors.site",
+                "core.context_processors.site",
             ],
         },
     },

@@ -22,7 +22,7 @@ from certificates.exports import PARS_REFUSAL
 from certificates.issuance import issue_certificate
 from certificates.models import ExportKind, ExportStatus
 from certificates.tasks import run_export
-from cme_site.audit import recorded_as
+from core.audit import recorded_as
 from core.spreadsheets import BOM
 from courses.models import Module
 from tests.certificates.conftest import claim, evaluate, pass_post_test

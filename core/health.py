@@ -2,9 +2,8 @@
 
 from dataclasses import dataclass
 
+from celery import current_app
 from django.db import DatabaseError, connection
-
-from cme_site.celery import app as celery_app
 
 
 @dataclass(frozen=True)
@@ -25,8 +24,10 @@ def check_database() -> ServiceState:
 
 
 def check_broker() -> ServiceState:
+    """Whether the Celery app's broker accepts a connection (the project's app: Celery's
+    `current_app`, set by cme_site/celery.py when Django starts)."""
     try:
-        with celery_app.connection_for_write() as conn:
+        with current_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
     except Exception as exc:  # any failure means the broker is unusable
         return ServiceState("broker", ok=False, detail=type(exc).__name__)

@@ -2,7 +2,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from cme_site.health import check_services
+from core.health import check_services
 
 
 @never_cache

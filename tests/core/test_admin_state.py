@@ -12,7 +12,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from certificates.issuance import issue_certificate
-from cme_site.admin import state_fields_of
+from core.admin import state_fields_of
 from courses.demo import load_demo_content
 from courses.models import Module, ModuleStatus
 from tests.certificates.conftest import claim, evaluate, pass_post_test

@@ -11,7 +11,7 @@ def state_fields_of(model) -> tuple[str, ...]:
 class StateFieldsReadOnly:
     """Admin mix-in: the model's STATE_FIELDS are shown read-only in every change form and
     inline, so the only way to change them is the domain function with its checks and
-    audit record (offered as admin actions or links). tests/cme_site/test_admin_state.py
+    audit record (offered as admin actions or links). tests/core/test_admin_state.py
     walks every registered admin form to check that none is editable."""
 
     def get_readonly_fields(self, request, obj=None):

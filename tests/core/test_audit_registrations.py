@@ -1,0 +1,23 @@
+"""Which models keep an audit trail, and of which fields: each app registers its own models
+in its AppConfig.ready() through core.audit.register_audited_model."""
+
+from auditlog.registry import auditlog
+
+AUDITED = {
+    "accounts.Profile": ["certificate_name", "designation", "npi", "reports_to_boards"],
+    "certificates.Certificate": ["status", "number", "superseded_by"],
+    "certificates.CreditClaim": [],  # every field
+    "courses.Module": ["status", "title", "release_date", "expiration_date", "last_reviewed_date"],
+    "quizzes.Attempt": ["score", "passed", "correct_count"],
+    "quizzes.Choice": ["is_correct", "text"],
+    "quizzes.Participation": ["extra_attempts"],
+}
+
+
+def test_each_audited_model_is_registered_with_exactly_its_fields():
+    registered = {
+        model._meta.label: auditlog.get_model_fields(model)["include_fields"]
+        for model in auditlog.get_models()
+    }
+
+    assert registered == AUDITED
