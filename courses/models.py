@@ -9,6 +9,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html
 
+from accounts.models import CertifyingBoard
+from courses.credit_rules import (
+    AmountRule,
+    DesignationRequirement,
+    MocCategory,
+    RecordKind,
+    ReportingChannel,
+    uan_problem,
+)
 from courses.deadlines import earliest_today, latest_today
 from courses.references import doi_url, is_web_url
 
@@ -29,9 +38,22 @@ class Topic(models.Model):
         return self.name
 
 
+STATEMENT_PLACEHOLDERS = (
+    "provider",
+    "amount",
+    "credit",
+    "board",
+    "board_name",
+    "moc_category",
+    "uan",
+)
+
+
 class CreditType(models.Model):
-    """A kind of credit a module can offer, e.g. AMA PRA Category 1 Credit™ or nursing
-    contact hours. The designation statement is a template filled per module."""
+    """A kind of credit (AMA PRA Category 1 Credit™, ANCC or ACPE contact hours, AAPA
+    Category 1, IPCE, MOC points) with everything that differs between kinds, as data: its
+    amount rule, who receives it, what a designation of it must carry, how it is reported
+    and what the learner receives (docs/decisions/0006; rules in courses.credit_rules)."""
 
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(
@@ -54,23 +76,65 @@ class CreditType(models.Model):
         blank=True,
         help_text="Professional designations this credit is for (e.g. MD, DO); empty = everyone.",
     )
+    optional_for = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Professions that may choose this credit as well (e.g. an NP may add AMA "
+        "credit); the learner ticks it when claiming.",
+    )
+    amount_rule = models.CharField(
+        max_length=30, choices=AmountRule.choices, default=AmountRule.CLAIMED_QUARTERS
+    )
+    requires = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="What a designation of this kind must carry before publishing: "
+        + ", ".join(DesignationRequirement.values)
+        + ".",
+    )
+    reporting_channel = models.CharField(
+        max_length=20, choices=ReportingChannel.choices, default=ReportingChannel.NONE
+    )
+    learner_identifiers = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="What the learner's profile must hold for the registry (codes of "
+        "accounts.identifiers.LearnerIdentifier, e.g. birth_month_day, nabp_epid).",
+    )
+    record_kind = models.CharField(
+        max_length=30, choices=RecordKind.choices, default=RecordKind.CERTIFICATE
+    )
     position = models.PositiveSmallIntegerField(
         default=0, help_text="Lower comes first; AMA PRA Category 1 Credit™ is listed first."
     )
 
     class Meta:
         ordering = ["position", "name"]
+        verbose_name = "credit kind"
 
     def __str__(self):
         return self.name
 
     def clean(self):
+        placeholders = ", ".join(f"{{{name}}}" for name in STATEMENT_PLACEHOLDERS)
         try:
-            self.designation_template.format(provider="", amount="", credit="")
+            self.designation_template.format(**dict.fromkeys(STATEMENT_PLACEHOLDERS, ""))
         except (KeyError, IndexError, ValueError) as exc:
             raise ValidationError(
-                {"designation_template": "Use only {provider}, {amount} and {credit} in braces."}
+                {"designation_template": f"Use only {placeholders} in braces."}
             ) from exc
+        unknown = set(self.requires or []) - set(DesignationRequirement.values)
+        if unknown:
+            raise ValidationError(
+                {"requires": f"Unknown requirement: {', '.join(sorted(unknown))}."}
+            )
+
+    def is_for(self, designation: str) -> bool:
+        """Whether a learner of this profession receives this credit (empty list: everyone)."""
+        return not self.for_designations or designation in self.for_designations
+
+    def is_optional_for(self, designation: str) -> bool:
+        return designation in (self.optional_for or [])
 
     def credit_name(self, amount: Decimal) -> str:
         return self.name if amount <= 1 else self.name_plural
@@ -332,19 +396,38 @@ class FinancialRelationship(models.Model):
 
 
 class ModuleCredit(models.Model):
-    """A credit type a module offers, with the maximum a learner may claim."""
+    """A module's credit designation: a credit kind with its maximum and the data the kind
+    requires (the ACPE Universal Activity Number; the MOC board and category). A module may
+    carry several MOC designations, one per board."""
 
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="credits")
-    credit_type = models.ForeignKey(CreditType, on_delete=models.PROTECT, related_name="+")
+    credit_type = models.ForeignKey(
+        CreditType, on_delete=models.PROTECT, related_name="+", verbose_name="credit kind"
+    )
     max_credits = models.DecimalField(
-        max_digits=5, decimal_places=2, validators=[MinValueValidator(Decimal("0.25"))]
+        "maximum", max_digits=5, decimal_places=2, validators=[MinValueValidator(Decimal("0.25"))]
+    )
+    uan = models.CharField(
+        "ACPE UAN",
+        max_length=40,
+        blank=True,
+        help_text="ACPE contact hours: the Universal Activity Number, e.g. "
+        "JA4008162-0000-26-123-H01-P.",
+    )
+    moc_board = models.CharField(
+        "MOC board", max_length=10, blank=True, choices=CertifyingBoard.choices
+    )
+    moc_category = models.CharField(
+        "MOC category", max_length=2, blank=True, choices=MocCategory.choices
     )
 
     class Meta:
-        ordering = ["module", "credit_type__position"]
+        ordering = ["module", "credit_type__position", "moc_board"]
+        verbose_name = "credit designation"
         constraints = [
             models.UniqueConstraint(
-                fields=["module", "credit_type"], name="one_offering_per_credit_type"
+                fields=["module", "credit_type", "moc_board"],
+                name="one_designation_per_kind_and_board",
             ),
             models.CheckConstraint(
                 condition=models.Q(max_credits__gt=0), name="module_credit_positive"
@@ -377,24 +460,46 @@ class ModuleCredit(models.Model):
             ),
         }
 
+    def _statement_values(self, provider: str | None) -> dict:
+        return {
+            "provider": provider or settings.CME_PROVIDER_NAME,
+            "amount": format_credits(self.max_credits),
+            "credit": self.credit_type.credit_name(self.max_credits),
+            "board": self.moc_board,
+            "board_name": CertifyingBoard(self.moc_board).label if self.moc_board else "",
+            "moc_category": self.get_moc_category_display() if self.moc_category else "",
+            "uan": self.uan,
+        }
+
     def designation_statement(self, provider: str | None = None) -> str:
         """The credit designation statement as plain text (for certificates and exports)."""
-        provider = provider or settings.CME_PROVIDER_NAME
-        return self.credit_type.designation_template.format(
-            provider=provider,
-            amount=format_credits(self.max_credits),
-            credit=self.credit_type.credit_name(self.max_credits),
-        )
+        return self.credit_type.designation_template.format(**self._statement_values(provider))
 
     def designation_statement_html(self, provider: str | None = None) -> str:
         """The same statement as HTML, with the credit name in italics where required."""
-        credit = self.credit_type.credit_name(self.max_credits)
-        return format_html(
-            escape(self.credit_type.designation_template),
-            provider=provider or settings.CME_PROVIDER_NAME,
-            amount=format_credits(self.max_credits),
-            credit=format_html("<em>{}</em>", credit) if self.credit_type.italic_name else credit,
-        )
+        values = self._statement_values(provider)
+        if self.credit_type.italic_name:
+            values["credit"] = format_html("<em>{}</em>", values["credit"])
+        return format_html(escape(self.credit_type.designation_template), **values)
+
+    def designation_problems(self) -> list[str]:
+        """What this designation lacks before its module can be published, as the publish
+        checks list it; [] when complete."""
+        name = self.credit_type.name
+        requires = set(self.credit_type.requires or [])
+        problems = []
+        if DesignationRequirement.UAN in requires:
+            if not self.uan:
+                problems.append(f"Give the ACPE Universal Activity Number (UAN) for {name}.")
+            elif problem := uan_problem(self.uan):
+                problems.append(problem)
+        if DesignationRequirement.MOC_BOARD in requires and not self.moc_board:
+            problems.append(f"Choose the board of the {name} designation.")
+        if DesignationRequirement.MOC_CATEGORY in requires and not self.moc_category:
+            problems.append(f"Choose the MOC category of the {name} designation.")
+        if not self.credit_type.designation_template.strip():
+            problems.append(f"{name} has no designation statement.")
+        return problems
 
 
 def format_credits(amount: Decimal | str) -> str:
