@@ -141,6 +141,54 @@ class CreditClaim(models.Model):
         return f"{self.amount} {self.snapshot.get('credit_type_name', '')} — {self.learner}"
 
 
+class CreditLine(models.Model):
+    """One kind of credit a claim gives the learner (docs/decisions/0006): the designation
+    it comes from, its amount under the kind's rule, and a snapshot of what the certificate
+    prints and the registry receives about it, taken at claim time. A claim made before
+    credit lines existed has one line, migrated from its credit type and amount."""
+
+    claim = models.ForeignKey(CreditClaim, on_delete=models.PROTECT, related_name="lines")
+    designation = models.ForeignKey(
+        "courses.ModuleCredit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    credit_type = models.ForeignKey(
+        "courses.CreditType", on_delete=models.PROTECT, related_name="+"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    amount = models.DecimalField(max_digits=5, decimal_places=2)
+    record_kind = models.CharField(max_length=30)
+    reporting_channel = models.CharField(max_length=20)
+    snapshot = models.JSONField(
+        help_text="The kind's name, statement and rule, the designation's maximum, UAN, MOC "
+        "board and category, as they were at claim time."
+    )
+
+    # Written only by certificates.claims.claim_credit; read-only in every admin.
+    STATE_FIELDS = (
+        "claim", "designation", "credit_type", "position", "amount", "record_kind",
+        "reporting_channel", "snapshot",
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["claim", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "designation"], name="one_line_per_designation"
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="line_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.amount} {self.snapshot.get('name', '')}"
+
+    @property
+    def name(self) -> str:
+        """The kind's name for this amount (singular up to 1, else plural)."""
+        if self.amount <= 1:
+            return self.snapshot.get("name", "")
+        return self.snapshot.get("name_plural") or self.snapshot.get("name", "")
+
+
 class CertificateStatus(models.TextChoices):
     PENDING = "pending", "Being prepared"
     ISSUED = "issued", "Valid"

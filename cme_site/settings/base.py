@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "courses",
     "quizzes",
     "certificates",
+    # Deliveries of credit to ACCME PARS and NABP CPE Monitor (above certificates).
+    "reporting",
 ]
 
 MIDDLEWARE = [
