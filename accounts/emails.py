@@ -6,15 +6,18 @@ existed before confirmation was introduced had their addresses recorded as confi
 migration accounts 0007, because they predate it; accounts an operator creates at the
 server's console (`createsuperuser`, `create_demo_accounts`) are recorded as confirmed too.
 An account added in the Django admin confirms its address at its first log-in.
+
+The functions take the site's user (accounts.models.User) typed as Django's base user: the
+user model's manager calls `record_confirmed_email` for `createsuperuser`, so this module
+does not import the model back.
 """
 
 from allauth.account.models import EmailAddress
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
-from accounts.models import User
 
-
-def has_confirmed_email(user: User) -> bool:
+def has_confirmed_email(user: AbstractBaseUser) -> bool:
     """True when the address the site writes to (`user.email`) is the user's primary
     address and was confirmed (allauth's EmailAddress, `primary` and `verified`).
 
@@ -29,7 +32,7 @@ def has_confirmed_email(user: User) -> bool:
     ).exists()
 
 
-def record_confirmed_email(user: User) -> EmailAddress:
+def record_confirmed_email(user: AbstractBaseUser) -> EmailAddress:
     """Record `user.email` as the user's confirmed primary address, for accounts whose
     address an operator vouches for (the console commands above), never for sign-ups.
     Idempotent; returns the EmailAddress row."""

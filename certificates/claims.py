@@ -22,6 +22,7 @@ from certificates.models import (
     CertificateKind,
     CreditClaim,
 )
+from certificates.queueing import schedule_issuance
 from courses.models import CreditType, Module, ModuleCredit, format_credits
 from quizzes.models import Attempt
 
@@ -98,13 +99,6 @@ def create_certificate(claim: CreditClaim, *, learner: User) -> Certificate:
         number=new_certificate_number(timezone.localdate()),
         printed=printed_fields(claim, learner),
     )
-
-
-def schedule_issuance(certificate: Certificate) -> None:
-    """Queue the certificate task once the transaction commits."""
-    from certificates.issuance import enqueue_issuance
-
-    transaction.on_commit(lambda: enqueue_issuance(certificate.pk))
 
 
 @transaction.atomic

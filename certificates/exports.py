@@ -26,6 +26,7 @@ from certificates import reports
 from certificates.models import ExportJob, ExportKind, ExportStatus
 from core import spreadsheets
 from core.spreadsheets import FORMULA_STARTS
+from core.tasks import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,12 @@ PROGRESS_EVERY = 1000  # rows between two progress updates of an export job
 CSV_BATCH = spreadsheets.CSV_BATCH  # rows per chunk of a streamed CSV response
 XLSX_MAX_ROWS = spreadsheets.XLSX_MAX_ROWS  # an Excel sheet's limit, header included
 EXPORT_PERMISSION = "accounts.view_learner_records"
+
+# The export task (certificates.tasks.run_export), queued by name. An export of a million
+# rows takes minutes, more than the default limits allow (seconds).
+RUN_EXPORT_TASK = "certificates.tasks.run_export"
+EXPORT_SOFT_TIME_LIMIT = 15 * 60
+EXPORT_TIME_LIMIT = EXPORT_SOFT_TIME_LIMIT + 60
 
 
 # CSV and Excel: through the site's one spreadsheet writer (core.spreadsheets), which
@@ -163,12 +170,16 @@ def request_export(user: User, *, kind: str, filters: reports.CompletionFilter) 
 
 
 def enqueue_export(job_id: int) -> bool:
-    """Send the export task to the broker; if the broker is unreachable, the job fails
-    with a message saying to try again, instead of staying queued forever."""
-    from certificates.tasks import run_export
-
+    """Send the export task to the broker, with its time limits; if the broker is
+    unreachable, the job fails with a message saying to try again, instead of staying
+    queued forever. Returns whether the task was sent."""
     try:
-        run_export.delay(job_id)
+        enqueue(
+            RUN_EXPORT_TASK,
+            job_id,
+            soft_time_limit=EXPORT_SOFT_TIME_LIMIT,
+            time_limit=EXPORT_TIME_LIMIT,
+        )
     except (BrokerError, OSError) as exc:
         logger.warning("export %s not queued, broker unavailable: %s", job_id, exc)
         ExportJob.objects.filter(pk=job_id, status=ExportStatus.QUEUED).update(

@@ -20,12 +20,11 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.emails import has_confirmed_email
 from accounts.models import User
 from accounts.timezones import learner_time_zone
-from certificates.claims import create_certificate, printed_fields, schedule_issuance
+from certificates.claims import create_certificate, printed_fields
 from certificates.exceptions import CertificateActionRefused, CertificateCannotBePrinted
 from certificates.layout import type_sizes
 from certificates.models import (
@@ -34,6 +33,11 @@ from certificates.models import (
     CertificateEventKind,
     CertificateStatus,
 )
+from certificates.queueing import (
+    enqueue_issuance,
+    enqueue_revocation_notice,
+    schedule_issuance,
+)
 from core.audit import recorded_as
 from core.plaintext import render_plain_text
 
@@ -41,24 +45,6 @@ logger = logging.getLogger(__name__)
 
 # A certificate still pending this long after it was last queued is queued again.
 REQUEUE_AFTER = datetime.timedelta(minutes=3)
-
-
-def enqueue_issuance(certificate_id: int) -> bool:
-    """Send the certificate task to the broker, stamping `last_queued_at` first: once the
-    task is sent a worker may hold the certificate's row lock for as long as rendering
-    takes, and the sender (a learner's claim) must not wait for it. If the broker is
-    unreachable the claim stands, the stamp is cleared (the certificate was never queued),
-    the certificate stays pending and the periodic re-queue picks it up."""
-    from certificates.tasks import issue_certificate
-
-    Certificate.objects.filter(pk=certificate_id).update(last_queued_at=timezone.now())
-    try:
-        issue_certificate.delay(certificate_id)
-    except (BrokerError, OSError) as exc:
-        logger.warning("certificate %s not queued, broker unavailable: %s", certificate_id, exc)
-        Certificate.objects.filter(pk=certificate_id).update(last_queued_at=None)
-        return False
-    return True
 
 
 def verification_url(certificate: Certificate) -> str:
@@ -209,8 +195,6 @@ def requeue_stale_certificates(*, now: datetime.datetime | None = None) -> int:
     whose revocation notice has not been e-mailed (including any revoked before notices
     existed). The tasks are idempotent, so a certificate whose task is merely slow is not
     issued or notified twice."""
-    from certificates.revocation import enqueue_revocation_notice
-
     cutoff = (now or timezone.now()) - REQUEUE_AFTER
     unfinished = Q(status=CertificateStatus.PENDING) | Q(
         status=CertificateStatus.ISSUED, emailed_at__isnull=True
@@ -289,8 +273,6 @@ def revoke_certificate(certificate: Certificate, *, by: User, reason: str) -> Ce
 
     Raises CertificateActionRefused without a reason or for a certificate not valid.
     """
-    from certificates.revocation import enqueue_revocation_notice
-
     reason = reason.strip()
     if not reason:
         raise CertificateActionRefused("Give a reason: it is kept with the revocation.")

@@ -14,7 +14,6 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
-from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.timezones import learner_time_zone
 from certificates.issuance import render_certificate_html, render_certificate_pdf
@@ -27,22 +26,6 @@ from certificates.models import (
 from core.plaintext import render_plain_text
 
 logger = logging.getLogger(__name__)
-
-
-def enqueue_revocation_notice(certificate_id: int) -> bool:
-    """Send the revocation-notice task to the broker, stamping `last_queued_at` first.
-    If the broker is unreachable the revocation stands, the stamp is cleared and the
-    periodic re-queue (`requeue_stale_certificates`) sends the notice later."""
-    from certificates.tasks import send_revocation_notice
-
-    Certificate.objects.filter(pk=certificate_id).update(last_queued_at=timezone.now())
-    try:
-        send_revocation_notice.delay(certificate_id)
-    except (BrokerError, OSError) as exc:
-        logger.warning("revocation notice %s not queued, broker down: %s", certificate_id, exc)
-        Certificate.objects.filter(pk=certificate_id).update(last_queued_at=None)
-        return False
-    return True
 
 
 def email_revocation_notice(certificate_id: int) -> Certificate:

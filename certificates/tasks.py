@@ -1,4 +1,9 @@
-"""Celery tasks: thin wrappers that take IDs and call the issuance functions."""
+"""Celery tasks: thin wrappers that take IDs and call the domain functions.
+
+They sit at the top of the app: nothing in certificates imports them. The domain modules
+queue them by these registered names (`certificates.tasks.<function>`, kept stable for the
+messages already in running queues) through `core.tasks.enqueue`; see
+certificates/queueing.py and `certificates.exports.enqueue_export`."""
 
 import smtplib
 
@@ -6,6 +11,7 @@ from celery import shared_task
 from django.db import OperationalError as DatabaseOperationalError
 
 from certificates import issuance, revocation
+from certificates.exports import EXPORT_SOFT_TIME_LIMIT, EXPORT_TIME_LIMIT, fill_export
 
 TRANSIENT_ERRORS = (DatabaseOperationalError, smtplib.SMTPException, ConnectionError, TimeoutError)
 
@@ -45,15 +51,8 @@ def requeue_pending_certificates() -> int:
     return issuance.requeue_stale_certificates()
 
 
-# An export of a million rows takes minutes, more than the default limits allow.
-EXPORT_SOFT_TIME_LIMIT = 15 * 60
-EXPORT_TIME_LIMIT = EXPORT_SOFT_TIME_LIMIT + 60
-
-
 @shared_task(soft_time_limit=EXPORT_SOFT_TIME_LIMIT, time_limit=EXPORT_TIME_LIMIT)
 def run_export(job_id: int) -> str:
     """Write one export job's file, recording progress and the outcome on the job; a job
     already done is left alone."""
-    from certificates.exports import fill_export
-
     return fill_export(job_id).status

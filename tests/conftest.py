@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import time
+import typing
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,36 @@ def broker_unreachable():
 def dead_broker():
     with broker_unreachable():
         yield
+
+
+class SentTask(typing.NamedTuple):
+    """One task the code sent: its registered name, positional arguments and Celery's
+    sending options (e.g. time limits)."""
+
+    name: str
+    args: tuple
+    options: dict
+
+
+class SentTasks(list):
+    """The tasks sent during a test, in order (as SentTask), kept instead of sent."""
+
+    def record(self, name, args=None, kwargs=None, **options):
+        assert not kwargs, "tasks take positional IDs only"
+        self.append(SentTask(name, tuple(args or ()), options))
+
+    def args_of(self, name: str) -> list[tuple]:
+        """The arguments of every sending of the task registered as `name`."""
+        return [task.args for task in self if task.name == name]
+
+
+@pytest.fixture
+def sent_tasks(monkeypatch) -> SentTasks:
+    """Tasks the code queues (core.tasks.enqueue, by name) are recorded here instead of
+    reaching the broker: what would leave the process is Celery's `send_task`."""
+    sent = SentTasks()
+    monkeypatch.setattr(celery_app, "send_task", sent.record)
+    return sent
 
 
 @dataclasses.dataclass

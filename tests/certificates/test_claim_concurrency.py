@@ -37,10 +37,8 @@ def run_together(task, count=THREADS):
 
 
 def test_parallel_claims_alternating_two_credit_types_give_one_claim_and_one_certificate(
-    monkeypatch,
+    sent_tasks,
 ):
-    queued = []
-    monkeypatch.setattr("certificates.tasks.issue_certificate.delay", queued.append)
     post_test = post_test_with_questions(5)
     module = post_test.module
     learner = UserFactory()
@@ -69,4 +67,4 @@ def test_parallel_claims_alternating_two_credit_types_give_one_claim_and_one_cer
     certificate = Certificate.objects.get()
     assert certificate.claim == claims.get()
     assert CertificateEvent.objects.count() == 1  # the one claim's "claimed" event
-    assert queued == [certificate.pk]
+    assert sent_tasks.args_of("certificates.tasks.issue_certificate") == [(certificate.pk,)]

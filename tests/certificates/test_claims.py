@@ -20,6 +20,7 @@ from tests.certificates.conftest import (
     offer_second_credit_type,
     pass_post_test,
 )
+from tests.conftest import SentTask
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -216,22 +217,17 @@ def test_a_credit_type_the_module_does_not_offer_is_refused(evaluated_learner, m
 
 
 def test_the_certificate_task_is_queued_only_after_commit_with_the_id_only(
-    evaluated_learner, module, django_capture_on_commit_callbacks, monkeypatch
+    evaluated_learner, module, django_capture_on_commit_callbacks, sent_tasks
 ):
-    sent = []
-    monkeypatch.setattr(
-        "certificates.tasks.issue_certificate.delay", lambda *args, **kw: sent.append((args, kw))
-    )
-
     with django_capture_on_commit_callbacks() as callbacks:
         new_claim = claim(evaluated_learner, module)
-        assert sent == []
+        assert sent_tasks == []
 
     assert len(callbacks) == 1
     for callback in callbacks:
         callback()
     certificate = new_claim.certificates.get()
-    assert sent == [((certificate.pk,), {})]
+    assert sent_tasks == [SentTask("certificates.tasks.issue_certificate", (certificate.pk,), {})]
     certificate.refresh_from_db()
     assert certificate.last_queued_at is not None
 

@@ -119,9 +119,8 @@ def test_revoking_needs_a_reason_and_a_valid_certificate(certificate, cme_admini
 
 
 def test_reissuing_after_a_name_correction_supersedes_the_old_certificate(
-    certificate, cme_administrator, django_capture_on_commit_callbacks, monkeypatch
+    certificate, cme_administrator, django_capture_on_commit_callbacks, sent_tasks
 ):
-    monkeypatch.setattr("certificates.tasks.issue_certificate.delay", lambda pk: None)
     old = issue_certificate(certificate.pk)
     profile = old.claim.learner.profile
     profile.certificate_name = "José Antonio Ñúñez"
@@ -143,15 +142,13 @@ def test_reissuing_after_a_name_correction_supersedes_the_old_certificate(
     assert (event.actor, event.reason) == (cme_administrator, "Legal name corrected.")
 
 
-def test_certificates_left_pending_are_queued_again(certificate, monkeypatch):
-    queued = []
-    monkeypatch.setattr("certificates.tasks.issue_certificate.delay", queued.append)
+def test_certificates_left_pending_are_queued_again(certificate, sent_tasks):
     later = timezone.now() + datetime.timedelta(minutes=10)
 
     assert requeue_stale_certificates(now=timezone.now()) == 0
     assert requeue_stale_certificates(now=later) == 1
 
-    assert queued == [certificate.pk]
+    assert sent_tasks.args_of("certificates.tasks.issue_certificate") == [(certificate.pk,)]
     certificate.refresh_from_db()
     assert certificate.last_queued_at is not None
     assert certificate.events.filter(kind=CertificateEventKind.REQUEUED).count() == 1
@@ -165,10 +162,9 @@ def test_requeueing_with_the_broker_still_down_leaves_them_pending(certificate, 
     assert Certificate.objects.get().status == CertificateStatus.PENDING
 
 
-def test_the_requeue_command_reports_what_it_queued(certificate, monkeypatch, capsys):
+def test_the_requeue_command_reports_what_it_queued(certificate, sent_tasks, capsys):
     from django.core.management import call_command
 
-    monkeypatch.setattr("certificates.tasks.issue_certificate.delay", lambda pk: None)
     an_hour_ago = timezone.now() - datetime.timedelta(hours=1)
     Certificate.objects.filter(pk=certificate.pk).update(
         created_at=an_hour_ago, last_queued_at=an_hour_ago
@@ -177,12 +173,12 @@ def test_the_requeue_command_reports_what_it_queued(certificate, monkeypatch, ca
     call_command("requeue_pending_certificates")
 
     assert "Queued 1 pending certificate again." in capsys.readouterr().out
+    assert sent_tasks.args_of("certificates.tasks.issue_certificate") == [(certificate.pk,)]
 
 
-def test_revocation_and_reissue_are_in_the_audit_log(certificate, cme_administrator, monkeypatch):
+def test_revocation_and_reissue_are_in_the_audit_log(certificate, cme_administrator, sent_tasks):
     from auditlog.models import LogEntry
 
-    monkeypatch.setattr("certificates.tasks.issue_certificate.delay", lambda pk: None)
     issued = issue_certificate(certificate.pk)
     reissue_certificate(issued, by=cme_administrator, reason="Name corrected.")
 
@@ -192,16 +188,14 @@ def test_revocation_and_reissue_are_in_the_audit_log(certificate, cme_administra
     assert status_change.changes_dict["status"] == ["issued", "superseded"]
 
 
-def test_a_certificate_issued_but_never_emailed_is_queued_again(certificate, monkeypatch):
+def test_a_certificate_issued_but_never_emailed_is_queued_again(certificate, sent_tasks):
     from certificates.issuance import render_and_store
 
-    queued = []
-    monkeypatch.setattr("certificates.tasks.issue_certificate.delay", queued.append)
     render_and_store(certificate.pk)  # a worker died before the e-mail step
     later = timezone.now() + datetime.timedelta(minutes=10)
 
     assert requeue_stale_certificates(now=later) == 1
-    assert queued == [certificate.pk]
+    assert sent_tasks.args_of("certificates.tasks.issue_certificate") == [(certificate.pk,)]
     assert issue_certificate(certificate.pk).emailed_at is not None
     assert requeue_stale_certificates(now=later + datetime.timedelta(minutes=10)) == 0
 

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection, transaction
 
 from certificates.models import Certificate
+from cme_site.celery import app as celery_app
 from tests.certificates.conftest import claim
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -19,7 +20,9 @@ def test_a_claim_never_waits_for_the_worker_already_rendering_its_certificate(
     (under load, that stalled every web process)."""
     rendering, finished, workers = threading.Event(), threading.Event(), []
 
-    def a_worker_takes_the_task_at_once(certificate_id):
+    def a_worker_takes_the_task_at_once(name, args, **options):
+        (certificate_id,) = args
+
         def render():  # holds the row lock as certificates.issuance.render_and_store does
             try:
                 with transaction.atomic():
@@ -33,9 +36,7 @@ def test_a_claim_never_waits_for_the_worker_already_rendering_its_certificate(
         workers[-1].start()
         assert rendering.wait(timeout=30)
 
-    monkeypatch.setattr(
-        "certificates.tasks.issue_certificate.delay", a_worker_takes_the_task_at_once
-    )
+    monkeypatch.setattr(celery_app, "send_task", a_worker_takes_the_task_at_once)
     with connection.cursor() as cursor:
         cursor.execute("SET lock_timeout = '2s'")  # waiting on the lock would raise, not hang
     try:

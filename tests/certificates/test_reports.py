@@ -31,6 +31,7 @@ from certificates.reports import (
 from certificates.tasks import run_export
 from courses.models import CreditType, ModuleCredit
 from tests.certificates.conftest import evaluate, pass_post_test
+from tests.conftest import SentTask
 from tests.factories import UserFactory, post_test_with_questions
 
 pytestmark = pytest.mark.django_db
@@ -426,11 +427,8 @@ def test_the_reporting_window_lists_consenting_completions_due_within_a_week():
 
 
 def test_requesting_an_export_queues_the_task_after_commit(
-    cme_administrator, django_capture_on_commit_callbacks, monkeypatch
+    cme_administrator, django_capture_on_commit_callbacks, sent_tasks
 ):
-    queued = []
-    monkeypatch.setattr("certificates.tasks.run_export.delay", queued.append)
-
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         job = exports.request_export(
             cme_administrator,
@@ -439,7 +437,12 @@ def test_requesting_an_export_queues_the_task_after_commit(
         )
 
     assert len(callbacks) == 1
-    assert queued == [job.pk]
+    # With the task's time limits, in seconds: an export may take minutes.
+    assert sent_tasks == [
+        SentTask(
+            "certificates.tasks.run_export", (job.pk,), {"soft_time_limit": 900, "time_limit": 960}
+        )
+    ]
     assert (job.status, job.filters, job.requested_by) == (
         ExportStatus.QUEUED,
         {"profession": "MD"},

@@ -20,7 +20,9 @@ from certificates.issuance import (
 from certificates.models import Certificate, CertificateEventKind, CertificateStatus
 from certificates.revocation import email_revocation_notice, render_stamped_copy, stamp_text
 from certificates.tasks import send_revocation_notice
+from cme_site.celery import app as celery_app
 from tests.certificates.conftest import claim
+from tests.conftest import SentTask, SentTasks
 
 pytestmark = pytest.mark.django_db
 
@@ -30,16 +32,6 @@ REASON = "The post-test was passed on a shared account."
 @pytest.fixture
 def issued(evaluated_learner, module):
     return issue_certificate(claim(evaluated_learner, module).certificates.get().pk)
-
-
-@pytest.fixture
-def queued_notices(monkeypatch):
-    sent = []
-    monkeypatch.setattr(
-        "certificates.tasks.send_revocation_notice.delay",
-        lambda *args, **kw: sent.append((args, kw)),
-    )
-    return sent
 
 
 def text_of(pdf: bytes) -> str:
@@ -52,11 +44,11 @@ def today_as_printed() -> str:
 
 
 def test_revoking_keeps_the_date_and_reason_and_queues_the_notice_after_commit(
-    issued, cme_administrator, django_capture_on_commit_callbacks, queued_notices
+    issued, cme_administrator, django_capture_on_commit_callbacks, sent_tasks
 ):
     with django_capture_on_commit_callbacks() as callbacks:
         revoked = revoke_certificate(issued, by=cme_administrator, reason=f"  {REASON} ")
-        assert queued_notices == []
+        assert sent_tasks == []
 
     for callback in callbacks:
         callback()
@@ -64,7 +56,7 @@ def test_revoking_keeps_the_date_and_reason_and_queues_the_notice_after_commit(
     assert revoked.status == CertificateStatus.REVOKED
     assert revoked.revocation_reason == REASON
     assert timezone.now() - revoked.revoked_at < datetime.timedelta(minutes=1)
-    assert queued_notices == [((revoked.pk,), {})]
+    assert sent_tasks == [SentTask("certificates.tasks.send_revocation_notice", (revoked.pk,), {})]
     assert revoked.last_queued_at is not None
 
 
@@ -119,11 +111,11 @@ def test_a_revocation_stands_when_the_broker_is_down_and_its_notice_is_queued_ag
     issued.refresh_from_db()
     assert (issued.status, issued.last_queued_at) == (CertificateStatus.REVOKED, None)
 
-    queued = []
-    monkeypatch.setattr("certificates.tasks.send_revocation_notice.delay", queued.append)
+    sent_tasks = SentTasks()  # from here on the tasks are kept, as if the broker were back
+    monkeypatch.setattr(celery_app, "send_task", sent_tasks.record)
     later = timezone.now() + datetime.timedelta(minutes=10)
     assert requeue_stale_certificates(now=later) == 1
-    assert queued == [issued.pk]
+    assert sent_tasks.args_of("certificates.tasks.send_revocation_notice") == [(issued.pk,)]
 
     email_revocation_notice(issued.pk)
     assert requeue_stale_certificates(now=later + datetime.timedelta(minutes=10)) == 0
@@ -147,8 +139,7 @@ def test_the_stamped_copy_says_revoked_with_the_date_and_the_original_is_untouch
     assert "REVOKED" not in text_of(original)
 
 
-def test_a_superseded_copy_names_its_replacement(issued, cme_administrator, monkeypatch):
-    monkeypatch.setattr("certificates.tasks.issue_certificate.delay", lambda pk: None)
+def test_a_superseded_copy_names_its_replacement(issued, cme_administrator, sent_tasks):
     new = reissue_certificate(issued, by=cme_administrator, reason="Name corrected.")
     old = Certificate.objects.get(pk=issued.pk)
 

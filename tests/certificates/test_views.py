@@ -76,9 +76,8 @@ def test_the_claim_page_sends_a_learner_who_has_not_evaluated_to_the_evaluation(
 
 
 def test_claiming_through_the_page_leads_to_the_certificate_being_prepared(
-    client, evaluated_learner, module, django_capture_on_commit_callbacks, monkeypatch
+    client, evaluated_learner, module, django_capture_on_commit_callbacks, sent_tasks
 ):
-    monkeypatch.setattr("certificates.tasks.issue_certificate.delay", lambda pk: None)
     client.force_login(evaluated_learner)
     credit_type = module.credits.get().credit_type
 
@@ -202,9 +201,8 @@ def test_verification_of_a_revoked_certificate_says_revoked(
 
 
 def test_verification_of_a_superseded_certificate_names_its_successor(
-    client, issued_certificate, cme_administrator, monkeypatch
+    client, issued_certificate, cme_administrator, sent_tasks
 ):
-    monkeypatch.setattr("certificates.tasks.issue_certificate.delay", lambda pk: None)
     new = reissue_certificate(issued_certificate, by=cme_administrator, reason="Name fixed.")
 
     html = verify(client, issued_certificate)
@@ -424,9 +422,8 @@ def test_the_certificate_page_says_when_and_why_it_was_revoked(client, revoked_c
 
 
 def test_a_superseded_certificate_page_links_to_its_replacement_and_a_stamped_copy(
-    client, issued_certificate, cme_administrator, monkeypatch
+    client, issued_certificate, cme_administrator, sent_tasks
 ):
-    monkeypatch.setattr("certificates.tasks.issue_certificate.delay", lambda pk: None)
     new = reissue_certificate(issued_certificate, by=cme_administrator, reason="Name fixed.")
     client.force_login(issued_certificate.claim.learner)
 
