@@ -175,8 +175,8 @@ def duplicate_tasks(claimers: list, stop: threading.Event, *, copies: int = 3) -
     re-queue by beat, a duplicate delivery), so that both workers race for it."""
     from django.db import connection
 
-    from certificates.issuance import enqueue_issuance
     from certificates.models import Certificate
+    from certificates.queueing import enqueue_issuance
 
     seen = set()
     deadline = time.monotonic() + 300
