@@ -8,23 +8,25 @@ the name they were issued to.
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from auditlog.models import LogEntry
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.records import personal_data_sections
 from accounts.registration import profile_of
 from core.audit import recorded_as
 from core.audit_redaction import redact_from_audit_log
 
 
 def personal_data(user: User) -> dict:
-    """Everything the site holds about `user`, as JSON-ready data."""
-    from certificates.models import Certificate, Evaluation
-    from courses.models import DisclosureAcknowledgement
-    from quizzes.models import Participation
-
+    """Everything the site holds about `user`, as JSON-ready data: the account and the
+    profile, then the sections the other apps register (accounts.records: disclosures
+    shown, post-tests with their attempts, evaluations, certificates)."""
     profile = profile_of(user)
     return {
         "exported_at": timezone.now().isoformat(),
@@ -45,97 +47,39 @@ def personal_data(user: User) -> dict:
             "region": profile.region,
             "time_zone": profile.time_zone,
             "reports_to_boards": profile.reports_to_boards,
-            "reports_to_boards_changed_at": (
-                profile.reports_to_boards_changed_at.isoformat()
-                if profile.reports_to_boards_changed_at
-                else None
-            ),
+            "reports_to_boards_changed_at": _iso(profile.reports_to_boards_changed_at),
             "board_ids": {b.board: b.identifier for b in profile.board_ids.all()},
+            "nabp_epid": profile.nabp_epid,
+            "reports_to_cpe_monitor": profile.reports_to_cpe_monitor,
+            "reports_to_cpe_monitor_changed_at": _iso(profile.reports_to_cpe_monitor_changed_at),
+            "nccpa_id": profile.nccpa_id,
+            "state_licenses": [
+                {"state": lic.state, "number": lic.number, "profession": lic.profession}
+                for lic in profile.state_licenses.all()
+            ],
+            "reports_to_state_boards": profile.reports_to_state_boards,
+            "reports_to_state_boards_changed_at": _iso(profile.reports_to_state_boards_changed_at),
         },
-        "disclosures_shown": [
-            {"module": d.module.title, "edition": d.module.edition, "at": d.shown_at.isoformat()}
-            for d in DisclosureAcknowledgement.objects.filter(learner=user).select_related("module")
-        ],
-        "post_tests": [
-            {
-                "module": p.post_test.module.title,
-                "extra_attempts_granted": p.extra_attempts,
-                "attempts": [_attempt(a) for a in p.attempts.order_by("number")],
-            }
-            for p in Participation.objects.filter(learner=user).select_related("post_test__module")
-        ],
-        "evaluations": [
-            {
-                "module": e.module.title,
-                "submitted_at": e.submitted_at.isoformat(),
-                "objective_ratings": {r.objective.text: r.rating for r in e.ratings.all()},
-                "free_of_commercial_bias": e.free_of_commercial_bias,
-                "bias_comment": e.bias_comment,
-                "relevance": e.relevance,
-                "overall_quality": e.overall_quality,
-                "commitment_to_change": e.commitment_to_change,
-            }
-            for e in Evaluation.objects.filter(learner=user)
-            .select_related("module")
-            .prefetch_related("ratings__objective")
-        ],
-        "certificates": [
-            {
-                "number": c.number,
-                "status": c.status,
-                "printed": c.printed,
-                "verification_path": c.get_verification_path(),
-                "issued_at": c.issued_at.isoformat() if c.issued_at else None,
-            }
-            for c in Certificate.objects.filter(claim__learner=user).order_by("created_at")
-        ],
+        **personal_data_sections(user),
     }
 
 
-def _attempt(attempt) -> dict:
-    """One attempt with every answer the learner gave (the texts of the choices they
-    selected). Whether each answer was right, the correct choices and the rationale are
-    included only where the post-test's review policy shows them
-    (`quizzes.review.decide_review`, the same rule as the result page); "correctness" says
-    which: "shown", or e.g. "hidden until you pass or use your last attempt"."""
-    from quizzes.review import decide_review
-
-    review = decide_review(attempt)
-    items = attempt.items.select_related("question_version").prefetch_related(
-        "responses__choice", "question_version__choices"
-    )
-    answers = []
-    for item in items:
-        answer = {
-            "question": item.question_version.stem,
-            "selected": [r.choice.text for r in item.responses.all()],
-        }
-        if review.shows_answers:
-            answer["correct"] = item.is_correct
-            answer["correct_choices"] = [
-                c.text for c in item.question_version.choices.all() if c.is_correct
-            ]
-            answer["rationale"] = item.question_version.rationale
-        answers.append(answer)
-    return {
-        "number": attempt.number,
-        "status": attempt.status,
-        "started_at": attempt.started_at.isoformat(),
-        "graded_at": attempt.graded_at.isoformat() if attempt.graded_at else None,
-        "score": str(attempt.score) if attempt.score is not None else None,
-        "passed": attempt.passed,
-        "correctness": review.note,
-        "answers": answers,
-    }
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 @transaction.atomic
 def close_account(user: User, *, password: str) -> User:
     """Close the learner's account at their request (they confirm with their password).
 
+    The profile's identifiers (NPI, NABP e-Profile ID, NCCPA ID, board IDs, state
+    licenses) are removed and every channel's consent is withdrawn, dated now.
+
     In the same transaction, the NPI and the e-mail address are redacted from every past
     audit-log entry (the closure's own included), which keep their actor, action, time and
-    changed fields (core.audit_redaction).
+    changed fields (core.audit_redaction). The ePID, NCCPA ID and license numbers are
+    redacted from the entries about this learner's profile and licenses only: they can be
+    short numbers, which may stand for something else in other entries.
     """
     if not user.check_password(password):
         raise PermissionDenied("That is not your password; the account is still open.")
@@ -143,15 +87,25 @@ def close_account(user: User, *, password: str) -> User:
     profile = profile_of(user)
     addresses = list(EmailAddress.objects.filter(user=user).values_list("email", flat=True))
     personal_texts = [profile.npi, user.email, *addresses]
+    licenses = list(profile.state_licenses.all())
+    identifier_texts = [profile.nabp_epid, profile.nccpa_id, *(lic.number for lic in licenses)]
+    own_entries = _audit_entries_about([profile, *licenses])
     with recorded_as(user, reason="Account closed at the learner's request"):
         profile.npi = ""
         profile.birth_month = profile.birth_day = None
         profile.region = ""
         profile.country = ""
+        profile.nabp_epid = profile.nccpa_id = ""
+        now = timezone.now()
         profile.reports_to_boards = False
-        profile.reports_to_boards_changed_at = timezone.now()
+        profile.reports_to_boards_changed_at = now
+        profile.reports_to_cpe_monitor = False
+        profile.reports_to_cpe_monitor_changed_at = now
+        profile.reports_to_state_boards = False
+        profile.reports_to_state_boards_changed_at = now
         profile.save()
         profile.board_ids.all().delete()
+        profile.state_licenses.all().delete()
         user.email = f"closed-{user.pk}@closed.invalid"
         user.first_name = user.last_name = ""
         user.is_active = False
@@ -162,4 +116,14 @@ def close_account(user: User, *, password: str) -> User:
         # So do its authenticator app's secret and recovery codes (allauth.mfa).
         Authenticator.objects.filter(user=user).delete()
     redact_from_audit_log(texts=personal_texts)
+    redact_from_audit_log(texts=identifier_texts, within=own_entries)
     return user
+
+
+def _audit_entries_about(objects) -> QuerySet[LogEntry]:
+    """The audit-log entries about these rows (whatever happens to the rows later)."""
+    about = Q(pk__in=[])
+    for obj in objects:
+        content_type = ContentType.objects.get_for_model(obj)
+        about |= Q(content_type=content_type, object_pk=str(obj.pk))
+    return LogEntry.objects.filter(about)

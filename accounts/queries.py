@@ -3,6 +3,7 @@
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
+from accounts.records import learner_record_sections
 
 
 def find_learners(search: str) -> QuerySet[User]:
@@ -19,26 +20,12 @@ def find_learners(search: str) -> QuerySet[User]:
 
 
 def learner_record(user: User) -> dict:
-    """Everything an administrator needs to support a learner: profile, board IDs, post-test
-    participations with attempts and grants, evaluations, claims and certificates."""
-    from certificates.models import Certificate, Evaluation
-    from quizzes.models import Participation
-
+    """Everything an administrator needs to support a learner: profile and board IDs, then
+    the sections the other apps register (accounts.records: post-test participations with
+    attempts and grants, evaluations, claims and certificates)."""
     return {
         "learner": user,
         "profile": getattr(user, "profile", None),
         "board_ids": list(user.profile.board_ids.all()) if hasattr(user, "profile") else [],
-        "participations": list(
-            Participation.objects.filter(learner=user)
-            .select_related("post_test__module")
-            .prefetch_related("attempts", "grants__granted_by")
-        ),
-        "evaluations": list(
-            Evaluation.objects.filter(learner=user).select_related("module").order_by("-pk")
-        ),
-        "certificates": list(
-            Certificate.objects.filter(claim__learner=user)
-            .select_related("claim__module")
-            .order_by("-created_at")
-        ),
+        **learner_record_sections(user),
     }

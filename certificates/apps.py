@@ -8,6 +8,11 @@ class CertificatesConfig(AppConfig):
     def ready(self):
         from allauth.account.signals import email_confirmed
 
+        from accounts.records import (
+            register_learner_record_section,
+            register_personal_data_section,
+        )
+        from certificates import learner_data
         from certificates.models import Certificate, CreditClaim
         from certificates.receivers import send_held_certificates_on_confirmation
         from core.audit import register_audited_model
@@ -17,3 +22,7 @@ class CertificatesConfig(AppConfig):
         email_confirmed.connect(
             send_held_certificates_on_confirmation, dispatch_uid="certificates.held_email"
         )
+        register_personal_data_section("evaluations", learner_data.evaluations_as_data)
+        register_personal_data_section("certificates", learner_data.certificates_as_data)
+        register_learner_record_section("evaluations", learner_data.evaluations_for_record)
+        register_learner_record_section("certificates", learner_data.certificates_for_record)

@@ -6,7 +6,9 @@ class CoursesConfig(AppConfig):
     verbose_name = "Courses (enduring-material modules)"
 
     def ready(self):
+        from accounts.records import register_personal_data_section
         from core.audit import register_audited_model
+        from courses.disclosures import disclosures_shown_as_data
         from courses.models import Module
 
         register_audited_model(
@@ -19,3 +21,4 @@ class CoursesConfig(AppConfig):
                 "last_reviewed_date",
             ],
         )
+        register_personal_data_section("disclosures_shown", disclosures_shown_as_data)

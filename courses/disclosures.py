@@ -18,6 +18,16 @@ def has_seen_disclosures(learner: User, *, module: Module) -> bool:
     return DisclosureAcknowledgement.objects.filter(learner=learner, module=module).exists()
 
 
+def disclosures_shown_as_data(learner: User) -> list[dict]:
+    """The learner's personal-data section "disclosures_shown" (registered with
+    accounts.records): each module edition whose disclosures they were shown, and when, as
+    [{"module": title, "edition": int, "at": ISO date-time}]."""
+    return [
+        {"module": d.module.title, "edition": d.module.edition, "at": d.shown_at.isoformat()}
+        for d in DisclosureAcknowledgement.objects.filter(learner=learner).select_related("module")
+    ]
+
+
 def disclosure_summary(faculty: list) -> str:
     """The sentence learners read under the faculty list, as Standard 3 asks: that nobody
     has a relevant relationship, or that all relevant relationships were mitigated."""

@@ -6,9 +6,16 @@ class QuizzesConfig(AppConfig):
     verbose_name = "Post-tests"
 
     def ready(self):
+        from accounts.records import (
+            register_learner_record_section,
+            register_personal_data_section,
+        )
         from core.audit import register_audited_model
+        from quizzes import learner_data
         from quizzes.models import Attempt, Choice, Participation
 
         register_audited_model(Choice, include_fields=["is_correct", "text"])
         register_audited_model(Participation, include_fields=["extra_attempts"])
         register_audited_model(Attempt, include_fields=["score", "passed", "correct_count"])
+        register_personal_data_section("post_tests", learner_data.post_tests_as_data)
+        register_learner_record_section("participations", learner_data.participations_for_record)
