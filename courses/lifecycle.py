@@ -10,6 +10,7 @@ from django.core.mail import send_mail
 from django.utils import timezone
 
 from accounts.roles import CME_ADMINISTRATORS, COURSE_AUTHORS
+from core.formats import format_day
 from core.plaintext import render_plain_text
 from courses.models import Module, ModuleStatus
 
@@ -45,12 +46,13 @@ def modules_due(*, today: datetime.date | None = None, within_days: int = NOTICE
         review = review_due_date(module)
         if review and review <= horizon:
             reasons.append(
-                f"content review {'overdue since' if review < today else 'due'} {review:%d %b %Y}"
+                f"content review {'overdue since' if review < today else 'due'} "
+                f"{format_day(review)}"
             )
         if module.expiration_date and module.expiration_date <= horizon:
             reasons.append(
                 f"{'expired' if module.expiration_date < today else 'expires'} "
-                f"{module.expiration_date:%d %b %Y}"
+                f"{format_day(module.expiration_date)}"
             )
         if reasons:
             due.append(DueModule(module, review, module.expiration_date, tuple(reasons)))

@@ -311,7 +311,7 @@ def test_revoked_credit_is_listed_but_not_counted(client, learner, cme_administr
     revoked_on = timezone.localdate()
     assert kept.number in html
     assert (
-        f"{revoked.number}</a> (revoked on {revoked_on:%d %b %Y}; not counted)".replace(" 0", " ")
+        f"{revoked.number}</a> (revoked on {revoked_on:%d %B %Y}; not counted)".replace(" 0", " ")
         in html
     )
     pdf = client.get(reverse("certificates:transcript"), {"format": "pdf"}).content

@@ -109,8 +109,8 @@ def test_modules_due_for_review_or_expiry_within_90_days_are_listed():
     due = modules_due(today=today)
 
     assert [(d.module.title, d.reasons) for d in due] == [
-        ("Expiring", ("expires 15 Jul 2026",)),
-        ("Review due", ("content review due 01 Jul 2026",)),
+        ("Expiring", ("expires 15 July 2026",)),
+        ("Review due", ("content review due 1 July 2026",)),
     ]
 
 
@@ -129,7 +129,7 @@ def test_the_reminder_mails_authors_and_administrators_only_when_something_is_du
 
     assert send_review_reminders(today=today) == 2
     assert sorted(mail.outbox[0].to) == ["author@example.com", "cme-admin@example.com"]
-    assert "Expiring (edition 1): expires 15 Jul 2026" in mail.outbox[0].body
+    assert "Expiring (edition 1): expires 15 July 2026" in mail.outbox[0].body
 
 
 def test_an_author_opens_the_admin_page_to_add_a_module(client, course_author):
