@@ -31,6 +31,57 @@ def credit_badges(learner: User, module_ids) -> dict[int, StatusBadge]:
     }
 
 
+def catalog_credit_badges(learner: User, modules: list) -> dict[int, StatusBadge]:
+    """The catalog's credit badges for these modules (registered with
+    courses.learner_status, where they outrank the post-test standing). One query."""
+    return credit_badges(learner, [m.pk for m in modules])
+
+
+def module_page_credit(user, module) -> dict:
+    """The module page's "credit_status" (the badge, or None when the visitor has not
+    claimed credit or is anonymous) and "has_claimed" (registered with
+    courses.learner_status)."""
+    credit_status = (
+        credit_badges(user, [module.pk]).get(module.pk) if user.is_authenticated else None
+    )
+    return {"has_claimed": credit_status is not None, "credit_status": credit_status}
+
+
+def certificates_to_review(*, learner_ids: set[int], module) -> list[int]:
+    """The pks of the certificates for `module` of these learners that still attest the
+    credit (issued, or pending issue): after a regrade they no longer pass, and an
+    administrator decides (registered with quizzes.regrading)."""
+    return list(
+        Certificate.objects.filter(
+            claim__learner_id__in=learner_ids,
+            claim__module=module,
+            status__in=[CertificateStatus.ISSUED, CertificateStatus.PENDING],
+        ).values_list("pk", flat=True)
+    )
+
+
+# Extension point: functions giving, for credit lines, line id → the text the transcript
+# shows about the line (reporting says where its registry delivery stands).
+_line_status_sources: list = []
+
+
+def register_line_status(source) -> None:
+    """Have `source(lines) -> dict[line_id, str]` asked by `line_statuses`. Filled by apps
+    above certificates in their AppConfig.ready(); registering twice is harmless."""
+    if source not in _line_status_sources:
+        _line_status_sources.append(source)
+
+
+def line_statuses(lines) -> dict[int, str]:
+    """What the registered sources say about these credit lines (line id → text; a str
+    that may carry a `url` to link); lines nobody speaks of are left out."""
+    lines = list(lines)
+    statuses: dict[int, str] = {}
+    for source in _line_status_sources:
+        statuses.update(source(lines))
+    return statuses
+
+
 def learner_certificates(learner: User) -> QuerySet[Certificate]:
     """The learner's current certificates (superseded ones are replaced by their
     successors), newest completion first."""

@@ -4,20 +4,58 @@ Publishing checks what accreditation and the post-test need, and refuses with ev
 at once, so an author can fix them all in one pass.
 """
 
+from collections.abc import Callable
+
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import Truncator
 
 from accounts.models import User
 from core.audit import recorded_as
 from courses.exceptions import ModuleActionRefused, PublishRefused
-from courses.models import CommercialSupport, DisclosureStatus, Module, ModuleStatus
+from courses.models import (
+    CommercialSupport,
+    DisclosureStatus,
+    LearningObjective,
+    Module,
+    ModuleStatus,
+)
 
-MINIMUM_QUESTIONS = 5
+PublicationCheck = Callable[[Module], list[str]]
+EditionCopier = Callable[[Module, Module, dict[int, LearningObjective]], None]
+
+_publication_checks: list[PublicationCheck] = []
+_edition_copiers: list[EditionCopier] = []
+
+
+def register_publication_check(check: PublicationCheck) -> None:
+    """Add a check that `publication_problems` runs after the module's own checks.
+
+    `check(module)` receives the Module and returns the reasons it cannot be published yet,
+    as sentences an author can act on ([] when none), in the order to fix them. Checks run
+    in registration order (apps' `ready()`, in INSTALLED_APPS order). Filled by quizzes
+    (the post-test's problems). Registering the same check twice keeps one.
+    """
+    if check not in _publication_checks:
+        _publication_checks.append(check)
+
+
+def register_edition_copier(copier: EditionCopier) -> None:
+    """Add a copier that `create_new_edition` runs once the new edition, its objectives,
+    references, faculty and credit offerings exist.
+
+    `copier(old, new, objective_map)` receives the old Module, the new draft Module and a
+    map from each old objective's pk to its copy (LearningObjective), copies what its app
+    owns, and returns nothing; it runs inside the edition's transaction. Filled by quizzes
+    (the post-test and its questions). Registering the same copier twice keeps one.
+    """
+    if copier not in _edition_copiers:
+        _edition_copiers.append(copier)
 
 
 def publication_problems(module: Module) -> list[str]:
-    """Every reason this module cannot be published, in the order an author would fix them."""
+    """Every reason this module cannot be published, in the order an author would fix them:
+    the module's own (objectives, faculty and disclosures, statements, commercial support,
+    credit, dates), then those of the registered checks (the post-test)."""
     problems = []
     objectives = list(module.objectives.all())
     if not objectives:
@@ -56,37 +94,8 @@ def publication_problems(module: Module) -> list[str]:
     elif module.expiration_date <= module.release_date:
         problems.append("The expiry date must come after the release date.")
 
-    post_test = getattr(module, "post_test", None)
-    if post_test is None:
-        problems.append("Add the post-test.")
-        return problems
-    if post_test.passing_score is None:
-        problems.append("Set the post-test's passing score.")
-    if post_test.max_attempts is None:
-        problems.append("Set the post-test's attempt limit.")
-    questions = list(
-        post_test.questions.filter(is_active=True, current_version__isnull=False).values_list(
-            "objective_id", flat=True
-        )
-    )
-    if len(questions) < MINIMUM_QUESTIONS:
-        problems.append(
-            f"The post-test needs at least {MINIMUM_QUESTIONS} questions; it has {len(questions)}."
-        )
-    without_rationale = (
-        post_test.questions.filter(is_active=True, current_version__rationale__regex=r"^\s*$")
-        .select_related("current_version")
-        .order_by("position", "pk")
-    )
-    for question in without_rationale:
-        problems.append(
-            f"Write the rationale of question {question.position} "
-            f"(“{Truncator(question.current_version.stem).chars(60)}”): why its answer is right."
-        )
-    assessed = set(questions)
-    for objective in objectives:
-        if objective.pk not in assessed:
-            problems.append(f"No question assesses the objective “{objective.text}”.")
+    for check in _publication_checks:
+        problems.extend(check(module))
     return problems
 
 
@@ -126,9 +135,8 @@ def archive_module(module: Module, *, by: User) -> Module:
 def create_new_edition(module: Module, *, by: User) -> Module:
     """Copy a module, with its objectives, faculty and disclosures, references, credit
     offerings, post-test settings and questions, as a draft of the next edition. It goes
-    through the same publish checks; the old edition and its records stay as they are."""
-    from quizzes.authoring import copy_post_test
-
+    through the same publish checks; the old edition and its records stay as they are.
+    What other apps own (the post-test) is copied by the registered edition copiers."""
     if module.next_editions.exists():
         raise ModuleActionRefused("This module already has a newer edition.")
     edition = Module.objects.get(pk=module.pk)
@@ -166,6 +174,6 @@ def create_new_edition(module: Module, *, by: User) -> Module:
         offering.pk = None
         offering.module = edition
         offering.save()
-    if hasattr(module, "post_test"):
-        copy_post_test(module.post_test, to_module=edition, objective_map=objective_map)
+    for copier in _edition_copiers:
+        copier(module, edition, objective_map)
     return edition

@@ -6,9 +6,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.timezones import learner_time_zone, learner_today
-from certificates.queries import credit_badges
 from courses.disclosures import disclosure_summary, record_disclosures_shown
 from courses.exceptions import ModuleActionRefused, PublishRefused
+from courses.learner_status import catalog_statuses, module_page_context
 from courses.lifecycle import modules_due, review_due_date
 from courses.models import Module
 from courses.publishing import (
@@ -18,7 +18,6 @@ from courses.publishing import (
     publish_module,
 )
 from courses.queries import CATALOG_PAGE_SIZE, catalog_modules, catalog_topics, module_page_queryset
-from quizzes.queries import standing_on, standings_by_module
 
 
 def catalog(request):
@@ -28,14 +27,10 @@ def catalog(request):
     paginator = Paginator(modules, CATALOG_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     if request.user.is_authenticated:
-        post_tests = [m.post_test for m in page if hasattr(m, "post_test")]
-        standings = standings_by_module(request.user, post_tests)
-        credit = credit_badges(request.user, [m.pk for m in page])
+        statuses = catalog_statuses(request.user, list(page))
         for module in page:
-            if module.pk in credit:
-                module.learner_status = credit[module.pk]
-            elif module.pk in standings:
-                module.learner_status = standings[module.pk].status
+            if module.pk in statuses:
+                module.learner_status = statuses[module.pk]
     return render(
         request,
         "courses/module_list.html",
@@ -59,22 +54,14 @@ def module_detail(request, slug):
     if request.user.is_authenticated and not is_preview:
         record_disclosures_shown(request.user, module=module)
 
-    post_test = getattr(module, "post_test", None)
-    credit_status = (
-        credit_badges(request.user, [module.pk]).get(module.pk)
-        if request.user.is_authenticated
-        else None
-    )
     return render(
         request,
         "courses/module_detail.html",
         {
             "module": module,
             "is_preview": is_preview,
-            "post_test": post_test,
-            "standing": standing_on(request.user, post_test) if post_test else None,
-            "has_claimed": credit_status is not None,
-            "credit_status": credit_status,
+            # "post_test", "standing" (quizzes), "has_claimed", "credit_status" (certificates)
+            **module_page_context(request.user, module),
             "is_expired": module.is_expired(learner_today(request.user)),
             "time_zone": learner_time_zone(request.user),
             "disclosure_summary": disclosure_summary(module.faculty.all()),

@@ -11,7 +11,9 @@ class QuizzesConfig(AppConfig):
             register_personal_data_section,
         )
         from core.audit import register_audited_model
-        from quizzes import learner_data
+        from courses.learner_status import register_catalog_status, register_module_page_context
+        from courses.publishing import register_edition_copier, register_publication_check
+        from quizzes import learner_data, publication, queries
         from quizzes.models import Attempt, Choice, Participation
 
         register_audited_model(Choice, include_fields=["is_correct", "text"])
@@ -19,3 +21,7 @@ class QuizzesConfig(AppConfig):
         register_audited_model(Attempt, include_fields=["score", "passed", "correct_count"])
         register_personal_data_section("post_tests", learner_data.post_tests_as_data)
         register_learner_record_section("participations", learner_data.participations_for_record)
+        register_publication_check(publication.post_test_problems)
+        register_edition_copier(publication.copy_post_test_to_edition)
+        register_catalog_status(queries.catalog_standings)
+        register_module_page_context(queries.module_page_standing)

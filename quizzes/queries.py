@@ -99,6 +99,26 @@ def standings_by_module(learner: User, post_tests: list[PostTest]) -> dict[int, 
     return result
 
 
+def catalog_standings(learner: User, modules: list) -> dict[int, StatusBadge]:
+    """The catalog's badge of the learner's standing on each module's post-test, by module
+    pk (registered with courses.learner_status). Two queries whatever the count."""
+    post_tests = [m.post_test for m in modules if hasattr(m, "post_test")]
+    return {
+        module_id: standing.status
+        for module_id, standing in standings_by_module(learner, post_tests).items()
+    }
+
+
+def module_page_standing(user, module) -> dict:
+    """The module page's "post_test" (None when the module has none) and the visitor's
+    "standing" on it (registered with courses.learner_status)."""
+    post_test = getattr(module, "post_test", None)
+    return {
+        "post_test": post_test,
+        "standing": standing_on(user, post_test) if post_test else None,
+    }
+
+
 def attempt_items(attempt: Attempt) -> list[AttemptQuestion]:
     """The attempt's items in order, each with its question version and:
 

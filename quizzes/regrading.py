@@ -9,6 +9,7 @@ who now pass can evaluate and claim at once; certificates of learners who no lon
 are not revoked: they are listed on the regrade for an administrator's decision.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -31,6 +32,24 @@ from quizzes.models import (
 
 class RegradeRefused(PostTestError):
     pass
+
+
+CertificatesToReview = Callable[..., list[int]]
+
+_certificates_to_review: list[CertificatesToReview] = []
+
+
+def register_certificates_to_review(finder: CertificatesToReview) -> None:
+    """Add a finder of the certificates an administrator should review after a regrade.
+
+    `finder(learner_ids=..., module=...)` receives the set of the learners' pks who passed
+    before the regrade and no longer pass any attempt on the module's post-test, and the
+    Module; it returns the pks of their certificates that still attest the credit, which
+    `apply_regrade` stores on `Regrade.certificates_to_review` (nothing is revoked).
+    Filled by certificates. Registering the same finder twice keeps one.
+    """
+    if finder not in _certificates_to_review:
+        _certificates_to_review.append(finder)
 
 
 @dataclass(frozen=True)
@@ -222,9 +241,9 @@ def apply_regrade(
 ) -> Regrade:
     """Correct the key of `version` and of every other version that shares its wrong key
     (or those in `version_ids`), and regrade every graded attempt given one of them. One
-    Regrade row per version, the later ones `part_of` the first, which is returned."""
-    from certificates.models import Certificate, CertificateStatus
-
+    Regrade row per version, the later ones `part_of` the first, which is returned. The
+    certificates of learners who no longer pass are listed on it by the registered finders
+    (`register_certificates_to_review`)."""
     reason = reason.strip()
     if not reason:
         raise RegradeRefused("Give a reason: it is kept with the regrade.")
@@ -284,12 +303,10 @@ def apply_regrade(
             learner_id__in=failing, post_test=post_test, passed=True
         ).values_list("learner_id", flat=True)
     )
-    first.certificates_to_review = list(
-        Certificate.objects.filter(
-            claim__learner_id__in=failing - still_passing,
-            claim__module=post_test.module,
-            status__in=[CertificateStatus.ISSUED, CertificateStatus.PENDING],
-        ).values_list("pk", flat=True)
-    )
+    first.certificates_to_review = [
+        certificate_id
+        for finder in _certificates_to_review
+        for certificate_id in finder(learner_ids=failing - still_passing, module=post_test.module)
+    ]
     first.save(update_fields=["certificates_to_review"])
     return first
