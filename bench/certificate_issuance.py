@@ -42,8 +42,8 @@ def make_pending_certificates(count: int, *, first: int = 0) -> list[int]:
     from accounts.registration import register_learner
     from certificates.claims import claim_credit
     from certificates.evaluations import submit_evaluation
-    from courses.demo import load_demo_content
     from courses.disclosures import record_disclosures_shown
+    from demo.content import load_demo_content
     from quizzes.attempts import start_attempt, submit_attempt
     from quizzes.models import Choice
 

@@ -104,8 +104,8 @@ def next_id(cursor, model) -> int:
 def make_modules(count: int):
     """`count` published modules, each offering 1 AMA PRA Category 1 Credit™, with a
     post-test; returns [(module, post_test, snapshot)]."""
-    from courses.demo import ensure_ama_credit_type
     from courses.models import Module, ModuleCredit, ModuleStatus
+    from demo.content import ensure_ama_credit_type
     from quizzes.models import PostTest
 
     credit_type = ensure_ama_credit_type()

@@ -15,7 +15,6 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.utils import timezone
 
 from accounts.models import Designation, Profile, User
-from courses.demo import ensure_ama_credit_type
 from courses.models import (
     CommercialSupport,
     DisclosureStatus,
@@ -27,6 +26,7 @@ from courses.models import (
     Reference,
     Topic,
 )
+from demo.content import ensure_ama_credit_type
 from quizzes.models import PostTest
 
 # The secret of the authenticator app the factory sets up for staff (base32, as apps take it).

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cme_site.urls import urlpatterns as site_urlpatterns
-from courses.demo import SLUG
+from demo.content import SLUG
 from quizzes.models import (
     Attempt,
     AttemptQuestion,

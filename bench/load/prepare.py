@@ -76,9 +76,9 @@ def prepare(work: Path, *, journey: int, submit: int, floor: int) -> dict:
     from django.db import transaction
 
     from accounts.models import User
-    from courses.demo import SLUG
     from courses.disclosures import record_disclosures_shown
     from courses.models import Module
+    from demo.content import SLUG
     from quizzes.attempts import lock_participation, start_attempt
 
     module = Module.objects.select_related("post_test").get(slug=SLUG)

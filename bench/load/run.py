@@ -399,7 +399,7 @@ def main():
     from django.core.management import call_command
 
     from bench.load.prepare import prepare
-    from courses.demo import load_demo_content
+    from demo.content import load_demo_content
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", "--noinput", verbosity=0)

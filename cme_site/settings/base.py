@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "certificates",
     # Deliveries of credit to ACCME PARS and NABP CPE Monitor (above certificates).
     "reporting",
+    # Demonstration content (manage.py load_demo_content); the top floor, no app imports it.
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -335,24 +337,6 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 CME_PROVIDER_NAME = env.str("CME_PROVIDER_NAME", default="Demo CME Provider")
 CME_SUPPORT_EMAIL = env.str("CME_SUPPORT_EMAIL", default="cme-support@localhost")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
-
-# Registries (ACCME PARS, NABP CPE Monitor): reporting.registries.transport -------
-
-CME_REGISTRY_TRANSPORT = env.str("CME_REGISTRY_TRANSPORT", default="file")
-if CME_REGISTRY_TRANSPORT not in ("file", "service"):
-    stop_start_up("CME_REGISTRY_TRANSPORT must be file or service.")
-CME_PARS_SERVICE_URL = env.str("CME_PARS_SERVICE_URL", default="")
-CME_PARS_API_KEY = env.str("CME_PARS_API_KEY", default="")
-CME_CPE_MONITOR_SERVICE_URL = env.str("CME_CPE_MONITOR_SERVICE_URL", default="")
-CME_CPE_MONITOR_API_KEY = env.str("CME_CPE_MONITOR_API_KEY", default="")
-CME_REGISTRY_TIMEOUT = env.float("CME_REGISTRY_TIMEOUT", default=30.0)
-if CME_REGISTRY_TRANSPORT == "service" and not (
-    CME_PARS_SERVICE_URL and CME_CPE_MONITOR_SERVICE_URL
-):
-    stop_start_up(
-        "CME_REGISTRY_TRANSPORT=service needs CME_PARS_SERVICE_URL and "
-        "CME_CPE_MONITOR_SERVICE_URL."
-    )
 
 # Logging ----------------------------------------------------------------------
 

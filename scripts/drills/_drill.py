@@ -281,7 +281,7 @@ def wait_idle(redis: ThrowawayRedis, nodes: list[str], *, timeout: float) -> boo
 
 
 def demo_module():
-    from courses.demo import load_demo_content
+    from demo.content import load_demo_content
 
     module, _ = load_demo_content()
     return module

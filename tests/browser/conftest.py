@@ -164,7 +164,7 @@ def _database_restored_after_module(_migrated_rows, django_db_blocker):
 @pytest.fixture
 def demo_module(transactional_db):
     """The published demo module (nemolizumab) with its post-test."""
-    from courses.demo import load_demo_content
+    from demo.content import load_demo_content
 
     module, _ = load_demo_content()
     return module

@@ -16,8 +16,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.roles import COURSE_AUTHORS
-from courses.demo import ensure_ama_credit_type
 from courses.models import DisclosureAcknowledgement, Module, ModuleStatus
+from demo.content import ensure_ama_credit_type
 from quizzes.models import Attempt, Participation, QuestionKind
 from tests.browser.conftest import log_in_through_the_pages
 from tests.factories import (

@@ -5,7 +5,7 @@ from pypdf import PdfReader
 
 from certificates.issuance import revoke_certificate
 from certificates.models import Certificate
-from courses.demo import OBJECTIVES, QUESTIONS
+from demo.content import OBJECTIVES, QUESTIONS
 from tests.factories import UserFactory
 
 PASSWORD = "correct-horse-battery"

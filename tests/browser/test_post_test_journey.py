@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
-from courses.demo import OBJECTIVES, QUESTIONS
+from demo.content import OBJECTIVES, QUESTIONS
 from quizzes.models import Attempt, QuestionKind
 from tests.factories import UserFactory, answers_for
 

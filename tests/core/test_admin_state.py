@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from certificates.issuance import issue_certificate
 from core.admin import state_fields_of
-from courses.demo import load_demo_content
 from courses.models import Module, ModuleStatus
+from demo.content import load_demo_content
 from tests.certificates.conftest import claim, evaluate, pass_post_test
 from tests.factories import ModuleFactory, UserFactory, post_test_with_questions
 

@@ -9,9 +9,9 @@ import pytest
 from django.db import IntegrityError
 from django.utils import timezone
 
-from courses.demo import load_demo_content
 from courses.disclosures import record_disclosures_shown
 from courses.models import ModuleStatus
+from demo.content import load_demo_content
 from quizzes.attempts import grant_attempts, start_attempt, submit_attempt
 from quizzes.authoring import revise_question
 from quizzes.exceptions import (

@@ -4,7 +4,6 @@ import pytest
 from auditlog.models import LogEntry
 from django.core.management import call_command
 
-from courses.demo import SLUG, load_demo_content
 from courses.models import (
     DisclosureStatus,
     FacultyMember,
@@ -14,6 +13,7 @@ from courses.models import (
     Reference,
 )
 from courses.publishing import publication_problems
+from demo.content import SLUG, load_demo_content
 from quizzes.models import Choice, Question, QuestionKind, QuestionVersion
 
 pytestmark = pytest.mark.django_db
