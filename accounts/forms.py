@@ -3,7 +3,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from accounts.models import BoardIdentifier, CertifyingBoard, Profile
+from accounts.models import BoardIdentifier, CertifyingBoard, Profile, StateLicense
 from accounts.validators import validate_board_id
 
 
@@ -50,7 +50,16 @@ class LogInForm(LoginForm):
 
 
 class ProfileForm(forms.ModelForm):
-    """The learner's professional profile, with one field per certifying board's ID."""
+    """The learner's professional profile: the names boards match on, what certificates
+    print, and the identifiers each reporting channel needs, with one field per PARS
+    board's ID. The state licenses are a formset of their own (StateLicenseFormSet)."""
+
+    first_name = forms.CharField(
+        label="First name",
+        max_length=150,
+        help_text="As your boards and registries know you; they match your completions on it.",
+    )
+    last_name = forms.CharField(label="Last name", max_length=150)
 
     class Meta:
         model = Profile
@@ -61,17 +70,29 @@ class ProfileForm(forms.ModelForm):
             "npi",
             "birth_month",
             "birth_day",
+            "nabp_epid",
+            "nccpa_id",
             "country",
             "region",
             "time_zone",
             "reports_to_boards",
+            "reports_to_cpe_monitor",
+            "reports_to_state_boards",
         ]
-        widgets = {"birth_day": forms.NumberInput(attrs={"min": 1, "max": 31})}
+        widgets = {
+            "birth_day": forms.NumberInput(attrs={"min": 1, "max": 31}),
+            "nabp_epid": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+            "nccpa_id": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        }
+        labels = {"birth_day": "Day of birth", "birth_month": "Month of birth"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         current = {}
         if self.instance.pk:
+            user = self.instance.user
+            self.fields["first_name"].initial = user.first_name
+            self.fields["last_name"].initial = user.last_name
             current = {b.board: b.identifier for b in self.instance.board_ids.all()}
         for board in CertifyingBoard:
             self.fields[self.board_field_name(board)] = forms.CharField(
@@ -87,8 +108,59 @@ class ProfileForm(forms.ModelForm):
     def board_field_name(board) -> str:
         return f"board_{board.value.lower()}"
 
+    def board_field_names(self) -> list[str]:
+        return [self.board_field_name(board) for board in CertifyingBoard]
+
     def board_ids(self) -> dict[str, str]:
         return {b.value: self.cleaned_data[self.board_field_name(b)] for b in CertifyingBoard}
 
     def profile_changes(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+        """The profile's fields and the account's names, for accounts.profiles.update_profile."""
+        names = ("first_name", "last_name")
+        return {name: self.cleaned_data[name] for name in (*names, *self.Meta.fields)}
+
+    def focus_on(self, field_name: str) -> None:
+        """The page opens with the cursor in this field (a link from the claim page)."""
+        if field_name in self.fields:
+            self.fields[field_name].widget.attrs["autofocus"] = True
+
+
+class StateLicenseForm(forms.ModelForm):
+    class Meta:
+        model = StateLicense
+        fields = ["state", "number", "profession"]
+        widgets = {"number": forms.TextInput(attrs={"autocomplete": "off"})}
+
+
+class BaseStateLicenseFormSet(forms.BaseInlineFormSet):
+    """The learner's state licenses: one row each, an empty row to add one, a box to
+    remove one."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = "Remove this license"
+
+    def get_unique_error_message(self, unique_check):
+        return "You gave two licenses for the same state and profession; keep one."
+
+    def licenses(self) -> list[dict[str, str]]:
+        """The learner's whole set of licenses as posted, for update_profile: the rows kept,
+        without the ones marked for removal and the empty rows."""
+        return [
+            {field: form.cleaned_data[field] for field in ("state", "number", "profession")}
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+
+
+StateLicenseFormSet = forms.inlineformset_factory(
+    Profile,
+    StateLicense,
+    form=StateLicenseForm,
+    formset=BaseStateLicenseFormSet,
+    extra=1,
+    can_delete=True,
+    max_num=20,
+    validate_max=True,
+)

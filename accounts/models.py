@@ -8,7 +8,15 @@ from django.db import models
 from django.db.models.functions import Lower
 from django_countries.fields import CountryField
 
-from accounts.validators import validate_board_id, validate_npi
+from accounts.validators import (
+    LICENSE_NUMBER_MAX_LENGTH,
+    validate_birth_month_and_day,
+    validate_board_id,
+    validate_license_number,
+    validate_nabp_epid,
+    validate_nccpa_id,
+    validate_npi,
+)
 
 
 class UserManager(BaseUserManager):
@@ -91,12 +99,26 @@ class Designation(models.TextChoices):
 PHYSICIAN_DESIGNATIONS = frozenset({Designation.MD, Designation.DO})
 
 
+# The column of the ePID and NCCPA ID is wider than either shape: their validators say what
+# the shape is (with a message that shows it), and a looser shape needs no new column.
+IDENTIFIER_COLUMN_LENGTH = 20
+
+
 def time_zone_choices():
     return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
 
 class Profile(models.Model):
-    """What a CME certificate and a board completion report need to know about a learner."""
+    """What a CME certificate and the registries' reports need to know about a learner.
+
+    The identifiers each reporting channel needs (DOMAIN.md, interprofessional credit):
+    ACCME PARS for physicians' boards takes board IDs (BoardIdentifier) or the NPI with the
+    month and day of birth; NABP CPE Monitor takes the NABP e-Profile ID with the month and
+    day of birth; AAPA rosters take the NCCPA ID; state registries take state licenses
+    (StateLicense). Each channel has its own consent, dated when it changes
+    (accounts.profiles.update_profile). What a claim still lacks is said by
+    accounts.identifiers.missing_identifiers.
+    """
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     certificate_name = models.CharField(
@@ -125,12 +147,43 @@ class Profile(models.Model):
         help_text="Certifying boards identify you by ID with month and day of birth.",
     )
     birth_day = models.PositiveSmallIntegerField(null=True, blank=True)
+    nabp_epid = models.CharField(
+        "NABP e-Profile ID (ePID)",
+        max_length=IDENTIFIER_COLUMN_LENGTH,
+        blank=True,
+        validators=[validate_nabp_epid],
+        help_text="Pharmacists and pharmacy technicians: the number on your NABP e-Profile "
+        "(up to 7 digits). CPE Monitor records your ACPE credit under it, matched with your "
+        "month and day of birth.",
+    )
+    nccpa_id = models.CharField(
+        "NCCPA ID",
+        max_length=IDENTIFIER_COLUMN_LENGTH,
+        blank=True,
+        validators=[validate_nccpa_id],
+        help_text="Physician assistants, optional: your NCCPA number (6 to 10 digits), "
+        "which AAPA uses to match your Category 1 credit.",
+    )
     reports_to_boards = models.BooleanField(
         "report my completions to my certifying boards",
         default=False,
         help_text="Your completions are sent to ACCME's PARS for your boards only if you agree.",
     )
     reports_to_boards_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reports_to_cpe_monitor = models.BooleanField(
+        "report my completions to NABP CPE Monitor",
+        default=False,
+        help_text="Your ACPE credit exists only once it is in CPE Monitor; we send your "
+        "completions there only if you agree.",
+    )
+    reports_to_cpe_monitor_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reports_to_state_boards = models.BooleanField(
+        "report my completions to my state licensing boards",
+        default=False,
+        help_text="Some states track continuing education by license number; we send your "
+        "completions to them only if you agree.",
+    )
+    reports_to_state_boards_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     country = CountryField(blank=True)
     region = models.CharField("state or region", max_length=100, blank=True)
     time_zone = models.CharField(
@@ -141,9 +194,16 @@ class Profile(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
-    # Changed only by accounts.profiles.update_profile (the learner's consent is dated); read-only
-    # in every admin.
-    STATE_FIELDS = ("reports_to_boards", "reports_to_boards_changed_at")
+    # Changed only by accounts.profiles.update_profile (the learner's consent to each channel
+    # is dated); read-only in every admin.
+    STATE_FIELDS = (
+        "reports_to_boards",
+        "reports_to_boards_changed_at",
+        "reports_to_cpe_monitor",
+        "reports_to_cpe_monitor_changed_at",
+        "reports_to_state_boards",
+        "reports_to_state_boards_changed_at",
+    )
 
     class Meta:
         permissions = [("view_learner_records", "Can see learners' records and personal data")]
@@ -167,10 +227,7 @@ class Profile(models.Model):
         if (self.birth_month is None) != (self.birth_day is None):
             raise ValidationError("Give both the month and the day of birth, or neither.")
         if self.birth_month and self.birth_day:
-            days_in_month = calendar.monthrange(2000, self.birth_month)[1]  # 2000: leap year
-            if self.birth_day > days_in_month:
-                month = calendar.month_name[self.birth_month]
-                raise ValidationError({"birth_day": f"{month} has no day {self.birth_day}."})
+            validate_birth_month_and_day(month=self.birth_month, day=self.birth_day)
         if self.designation == Designation.OTHER and not self.designation_other:
             raise ValidationError({"designation_other": "Say which designation you hold."})
 
@@ -190,23 +247,55 @@ class Profile(models.Model):
 
 
 class CertifyingBoard(models.TextChoices):
-    ABIM = "ABIM", "American Board of Internal Medicine"
+    """The certifying boards that take MOC completions through ACCME PARS (DOMAIN.md,
+    interprofessional credit): the only boards a learner can give an ID for."""
+
     ABA = "ABA", "American Board of Anesthesiology"
-    ABP = "ABP", "American Board of Pediatrics"
-    ABS = "ABS", "American Board of Surgery"
+    ABIM = "ABIM", "American Board of Internal Medicine"
+    ABOHNS = "ABOHNS", "American Board of Otolaryngology - Head and Neck Surgery"
+    ABOS = "ABOS", "American Board of Orthopaedic Surgery"
     ABPATH = "ABPath", "American Board of Pathology"
-    ABD = "ABD", "American Board of Dermatology"
-    ABFM = "ABFM", "American Board of Family Medicine"
-    ABOTO = "ABOto", "American Board of Otolaryngology - Head and Neck Surgery"
+    ABP = "ABP", "American Board of Pediatrics"
+    ABPMR = "ABPMR", "American Board of Physical Medicine and Rehabilitation"
+    ABS = "ABS", "American Board of Surgery"
+    ABTS = "ABTS", "American Board of Thoracic Surgery"
+
+
+# Boards the profile once offered that do not report through PARS. Their IDs stay stored
+# (nothing a learner saved is lost), are shown read-only on the profile page, and are never
+# reported; a learner cannot add new ones.
+BOARDS_NOT_REPORTING_THROUGH_PARS = {
+    "ABD": "American Board of Dermatology",
+    "ABFM": "American Board of Family Medicine",
+}
+
+
+class BoardIdentifierQuerySet(models.QuerySet):
+    def reported_through_pars(self):
+        """The IDs for boards that take completions through PARS (CertifyingBoard)."""
+        return self.filter(board__in=CertifyingBoard.values)
+
+    def not_reported_through_pars(self):
+        """IDs kept from boards that do not report through PARS (ABD, ABFM)."""
+        return self.exclude(board__in=CertifyingBoard.values)
 
 
 class BoardIdentifier(models.Model):
     """A learner's ID with one certifying board; boards' ID formats differ (all alphanumeric),
-    so it is text of letters and digits."""
+    so it is text of letters and digits.
+
+    Only the boards in CertifyingBoard (those reporting through ACCME PARS) are offered.
+    Rows for ABD and ABFM, which the profile offered before and which do not report through
+    PARS, are kept as they were saved: shown read-only on the profile page as "not reported
+    through PARS", never reported (`BoardIdentifier.objects.reported_through_pars()`), and
+    deleted with the rest when the account is closed. ABOto became ABOHNS (migration 0010).
+    """
 
     profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="board_ids")
     board = models.CharField(max_length=10, choices=CertifyingBoard.choices)
     identifier = models.CharField("board ID", max_length=40, validators=[validate_board_id])
+
+    objects = BoardIdentifierQuerySet.as_manager()
 
     class Meta:
         ordering = ["board"]
@@ -216,3 +305,108 @@ class BoardIdentifier(models.Model):
 
     def __str__(self):
         return f"{self.board} {self.identifier}"
+
+    @property
+    def board_name(self) -> str:
+        """The board's full name, also for a board that no longer reports through PARS."""
+        if self.board in CertifyingBoard.values:
+            return CertifyingBoard(self.board).label
+        return BOARDS_NOT_REPORTING_THROUGH_PARS.get(self.board, self.board)
+
+
+class USState(models.TextChoices):
+    """US states, the District of Columbia and the territories that license health
+    professionals, by their two-letter USPS codes."""
+
+    AL = "AL", "Alabama"
+    AK = "AK", "Alaska"
+    AZ = "AZ", "Arizona"
+    AR = "AR", "Arkansas"
+    CA = "CA", "California"
+    CO = "CO", "Colorado"
+    CT = "CT", "Connecticut"
+    DE = "DE", "Delaware"
+    DC = "DC", "District of Columbia"
+    FL = "FL", "Florida"
+    GA = "GA", "Georgia"
+    HI = "HI", "Hawaii"
+    ID = "ID", "Idaho"
+    IL = "IL", "Illinois"
+    IN = "IN", "Indiana"
+    IA = "IA", "Iowa"
+    KS = "KS", "Kansas"
+    KY = "KY", "Kentucky"
+    LA = "LA", "Louisiana"
+    ME = "ME", "Maine"
+    MD = "MD", "Maryland"
+    MA = "MA", "Massachusetts"
+    MI = "MI", "Michigan"
+    MN = "MN", "Minnesota"
+    MS = "MS", "Mississippi"
+    MO = "MO", "Missouri"
+    MT = "MT", "Montana"
+    NE = "NE", "Nebraska"
+    NV = "NV", "Nevada"
+    NH = "NH", "New Hampshire"
+    NJ = "NJ", "New Jersey"
+    NM = "NM", "New Mexico"
+    NY = "NY", "New York"
+    NC = "NC", "North Carolina"
+    ND = "ND", "North Dakota"
+    OH = "OH", "Ohio"
+    OK = "OK", "Oklahoma"
+    OR = "OR", "Oregon"
+    PA = "PA", "Pennsylvania"
+    RI = "RI", "Rhode Island"
+    SC = "SC", "South Carolina"
+    SD = "SD", "South Dakota"
+    TN = "TN", "Tennessee"
+    TX = "TX", "Texas"
+    UT = "UT", "Utah"
+    VT = "VT", "Vermont"
+    VA = "VA", "Virginia"
+    WA = "WA", "Washington"
+    WV = "WV", "West Virginia"
+    WI = "WI", "Wisconsin"
+    WY = "WY", "Wyoming"
+    AS = "AS", "American Samoa"
+    GU = "GU", "Guam"
+    MP = "MP", "Northern Mariana Islands"
+    PR = "PR", "Puerto Rico"
+    VI = "VI", "U.S. Virgin Islands"
+
+
+class StateLicense(models.Model):
+    """A learner's license to practise in one state, for one profession: what state
+    registries that track continuing education match completions on (DOMAIN.md: ANCC,
+    "license number and state where a state tracks CE electronically"; AMA credit for state
+    medical boards through PARS). A learner may hold several (one per state and profession).
+    Changed only through accounts.profiles.update_profile."""
+
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="state_licenses")
+    state = models.CharField(max_length=2, choices=USState.choices)
+    number = models.CharField(
+        "license number",
+        max_length=LICENSE_NUMBER_MAX_LENGTH,
+        validators=[validate_license_number],
+        help_text="As your state prints it: letters, digits and hyphens, e.g. MD-123456.",
+    )
+    profession = models.CharField(
+        max_length=10,
+        choices=Designation.choices,
+        help_text="The profession the license is for.",
+    )
+
+    class Meta:
+        ordering = ["state", "profession"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "state", "profession"],
+                name="one_license_per_state_and_profession",
+                violation_error_message="You already have a license for this state and "
+                "profession; change that one instead.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.state} {self.profession} {self.number}"

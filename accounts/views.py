@@ -1,14 +1,15 @@
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.forms import ProfileForm
-from accounts.models import User
+from accounts.forms import ProfileForm, StateLicenseFormSet
+from accounts.identifiers import PROFILE_FIELD_GROUPS, LearnerIdentifier, identifier_label
+from accounts.models import CertifyingBoard, User
 from accounts.personal_data import close_account, personal_data
 from accounts.profiles import update_profile
 from accounts.queries import find_learners, learner_record
@@ -19,22 +20,66 @@ from accounts.two_factor import has_authenticator_app
 
 @login_required
 def edit_profile(request):
+    """The learner's profile. `?focus=<code>` (a LearnerIdentifier code, from the claim
+    page's links: accounts.identifiers.profile_url_for) opens it with the cursor in that
+    field and says what is missing."""
     profile = profile_of(request.user)
-    form = ProfileForm(request.POST or None, instance=profile)
-    if request.method == "POST" and form.is_valid():
-        update_profile(profile, changes=form.profile_changes(), board_ids=form.board_ids())
-        forget_time_zone(request)  # the next page is shown in the zone just chosen
-        messages.success(request, "Your profile has been saved.")
-        return redirect("accounts:profile")
+    posted = request.POST if request.method == "POST" else None
+    form = ProfileForm(posted, instance=profile)
+    # A form posted without the licenses section (an older page) leaves them as they are.
+    licenses_posted = posted is not None and "licenses-TOTAL_FORMS" in posted
+    licenses = StateLicenseFormSet(
+        posted if licenses_posted else None, instance=profile, prefix="licenses"
+    )
+    if posted is not None and form.is_valid() and (not licenses_posted or licenses.is_valid()):
+        try:
+            update_profile(
+                profile,
+                changes=form.profile_changes(),
+                board_ids=form.board_ids(),
+                licenses=licenses.licenses() if licenses_posted else None,
+            )
+        except ValidationError as refusal:
+            for field, messages_ in refusal.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages_)
+        else:
+            forget_time_zone(request)  # the next page is shown in the zone just chosen
+            messages.success(request, "Your profile has been saved.")
+            return redirect("accounts:profile")
+    focus = profile_focus(
+        request.GET.get("focus", ""), board=request.GET.get("board", ""), form=form,
+        licenses=licenses,
+    )  # fmt: skip
     return render(
         request,
         "accounts/profile_form.html",
         {
             "form": form,
+            "licenses": licenses,
+            "board_field_names": form.board_field_names(),
             "profile": profile,
+            "unreported_board_ids": profile.board_ids.not_reported_through_pars(),
+            "focus": focus,
             "two_factor_on": has_authenticator_app(request.user),
         },
     )
+
+
+def profile_focus(code: str, *, board: str, form: ProfileForm, licenses) -> dict | None:
+    """Put the cursor in the field where the learner enters `code` and say what is
+    missing: {"anchor": "identifier-nabp_epid", "label": "your NABP e-Profile ID"}; None
+    for no or an unknown code."""
+    if code not in LearnerIdentifier.values:
+        return None
+    anchor, field_name = PROFILE_FIELD_GROUPS[code]
+    board = board if board in CertifyingBoard.values else ""
+    if code == LearnerIdentifier.BOARD_ID:
+        field_name = ProfileForm.board_field_name(CertifyingBoard(board or CertifyingBoard.ABA))
+    if code == LearnerIdentifier.STATE_LICENSE and licenses.forms:
+        licenses.forms[-1].fields["state"].widget.attrs["autofocus"] = True
+    else:
+        form.focus_on(field_name)
+    return {"anchor": anchor, "label": identifier_label(code, board=board)}
 
 
 @permission_required("accounts.view_learner_records", raise_exception=True)

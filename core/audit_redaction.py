@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 
 from auditlog.models import LogEntry
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 REDACTED = "[redacted]"
 
@@ -19,7 +19,7 @@ _TEXT_FIELDS = ("object_repr", "changes_text", "actor_email")
 _JSON_FIELDS = ("changes", "additional_data", "serialized_data")
 
 
-def redact_from_audit_log(*, texts: Iterable[str]) -> int:
+def redact_from_audit_log(*, texts: Iterable[str], within: QuerySet[LogEntry] | None = None) -> int:
     """Replace every occurrence of each of `texts` (e.g. an NPI and an e-mail address) in
     the audit log with "[redacted]": in object descriptions, change messages, the actor's
     e-mail and the values of the JSON fields (changes before and after, additional data,
@@ -28,10 +28,12 @@ def redact_from_audit_log(*, texts: Iterable[str]) -> int:
     the NPI "1234567893" inside a longer number).
 
     Keeps each entry and its actor, action, timestamp, object and the names of the changed
-    fields. Returns the number of entries changed. Call it inside the transaction of the
-    change that requires it, so the redaction and the change commit together. It reads
-    every entry that may hold one of the texts (a scan of the log): meant for rare events
-    such as an account's closure.
+    fields. `within` limits the redaction to those entries (e.g. the entries about one
+    learner's rows, for values too short to be safe in the whole log); by default every
+    entry is searched. Returns the number of entries changed. Call it inside the
+    transaction of the change that requires it, so the redaction and the change commit
+    together. It reads every entry that may hold one of the texts (a scan of the log):
+    meant for rare events such as an account's closure.
     """
     texts = sorted({text for text in texts if text and text.strip()}, key=len, reverse=True)
     if not texts:
@@ -45,7 +47,8 @@ def redact_from_audit_log(*, texts: Iterable[str]) -> int:
         for field in (*_TEXT_FIELDS, *_JSON_FIELDS):
             candidates |= Q(**{f"{field}__icontains": text})
     changed = 0
-    for entry in LogEntry.objects.filter(candidates).select_for_update().iterator():
+    entries = LogEntry.objects.all() if within is None else within
+    for entry in entries.filter(candidates).select_for_update().iterator():
         fields = []
         for field in _TEXT_FIELDS:
             value = getattr(entry, field)

@@ -153,6 +153,8 @@ def test_profile_form_saves_the_profile_and_board_ids(client, learner):
     response = client.post(
         reverse("accounts:profile"),
         {
+            "first_name": "Maria",
+            "last_name": "Gómez",
             "certificate_name": "Maria L. Gómez",
             "designation": "DO",
             "npi": "1234567893",

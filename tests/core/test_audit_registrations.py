@@ -4,7 +4,17 @@ in its AppConfig.ready() through core.audit.register_audited_model."""
 from auditlog.registry import auditlog
 
 AUDITED = {
-    "accounts.Profile": ["certificate_name", "designation", "npi", "reports_to_boards"],
+    "accounts.Profile": [
+        "certificate_name",
+        "designation",
+        "npi",
+        "nabp_epid",
+        "nccpa_id",
+        "reports_to_boards",
+        "reports_to_cpe_monitor",
+        "reports_to_state_boards",
+    ],
+    "accounts.StateLicense": ["state", "number", "profession"],
     "certificates.Certificate": ["status", "number", "superseded_by"],
     "certificates.CreditClaim": [],  # every field
     "courses.Module": ["status", "title", "release_date", "expiration_date", "last_reviewed_date"],

@@ -217,7 +217,13 @@ class TestBehindTheProxy:
 
         client.post(
             reverse("accounts:profile"),
-            {"certificate_name": "Maria Gómez", "designation": "MD", "time_zone": "UTC"},
+            {
+                "first_name": "Maria",
+                "last_name": "Gómez",
+                "certificate_name": "Maria Gómez",
+                "designation": "MD",
+                "time_zone": "UTC",
+            },
             REMOTE_ADDR=PROXY,
             HTTP_X_FORWARDED_FOR="not-an-address, 203.0.113.66",
         )
