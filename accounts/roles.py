@@ -65,6 +65,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "certificates.view_certificateevent",
         "auditlog.view_logentry",
         "quizzes.view_regrade",
+        "reporting.view_delivery",
+        "reporting.change_delivery",
     ],
 }
 
@@ -93,9 +95,13 @@ def sync_roles(apps) -> None:
         permissions = []
         for dotted in codenames:
             app_label, codename = dotted.split(".")
-            permissions.append(
-                permission_model.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+            permission = permission_model.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            # An earlier migration runs this before a later app's models exist; that app's
+            # own migration calls sync_roles again once they do.
+            if permission is not None:
+                permissions.append(permission)
         group.permissions.set(permissions)
 
 

@@ -262,6 +262,19 @@ def retry_printing(certificate: Certificate, *, by: User) -> Certificate:
     return certificate
 
 
+# Extension point: functions called with each revoked certificate, inside the revocation's
+# transaction (reporting withdraws the certificate's registry deliveries).
+_revocation_listeners: list = []
+
+
+def register_revocation_listener(listener) -> None:
+    """Have `listener(certificate)` called for every revocation, inside its transaction
+    (what it writes commits or rolls back with the revocation). Filled by apps above
+    certificates in their AppConfig.ready(); registering twice is harmless."""
+    if listener not in _revocation_listeners:
+        _revocation_listeners.append(listener)
+
+
 @transaction.atomic
 def revoke_certificate(certificate: Certificate, *, by: User, reason: str) -> Certificate:
     """Revoke a valid certificate for good: it stops attesting credit everywhere (pages,
@@ -290,6 +303,8 @@ def revoke_certificate(certificate: Certificate, *, by: User, reason: str) -> Ce
     CertificateEvent.objects.create(
         certificate=certificate, kind=CertificateEventKind.REVOKED, actor=by, reason=reason
     )
+    for listener in _revocation_listeners:
+        listener(certificate)
     transaction.on_commit(lambda: enqueue_revocation_notice(certificate.pk))
     return certificate
 

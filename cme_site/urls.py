@@ -18,6 +18,7 @@ urlpatterns = [
         RedirectView.as_view(pattern_name="account_login", query_string=True),
     ),
     path("admin/", admin.site.urls),
+    path("reporting/", include("reporting.urls")),
     path("", include("quizzes.urls")),
     path("", include("certificates.urls")),
     path("", include("courses.urls")),

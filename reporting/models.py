@@ -121,3 +121,21 @@ class ResultsImport(models.Model):
 
     def __str__(self):
         return f"{self.get_registry_display()} results of {self.uploaded_at:%Y-%m-%d}"
+
+
+class DeadlineWarning(models.Model):
+    """The daily e-mail warning CME administrators of deliveries due within 7 days and of
+    those that missed their deadline: one row per day, so that the task can run twice
+    (reporting.warnings.send_deadline_warning) and the e-mail still goes once."""
+
+    day = models.DateField(unique=True)
+    sent_at = models.DateTimeField(auto_now_add=True)
+    due_count = models.PositiveIntegerField(default=0)
+    missed_count = models.PositiveIntegerField(default=0)
+    recipients = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day"]
+
+    def __str__(self):
+        return f"Deadline warning of {self.day}"

@@ -367,6 +367,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "courses.tasks.send_review_reminders",
         "schedule": 7 * 24 * 3600.0,
     },
+    # Registry deliveries (reporting): CPE Monitor records past 60 days become missed, each
+    # registry's ready records go out in a batch, administrators hear of deadlines within
+    # 7 days and of missed ones.
+    "mark-missed-deliveries": {
+        "task": "reporting.tasks.mark_missed_deliveries",
+        "schedule": 24 * 3600.0,
+    },
+    "send-ready-deliveries": {
+        "task": "reporting.tasks.send_ready_deliveries",
+        "schedule": 24 * 3600.0,
+    },
+    "warn-about-deadlines": {
+        "task": "reporting.tasks.warn_about_deadlines",
+        "schedule": 24 * 3600.0,
+    },
 }
 # Fail fast when the broker is down: the claim is saved, and the re-queue catches up.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
