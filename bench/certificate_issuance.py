@@ -48,7 +48,6 @@ def make_pending_certificates(count: int, *, first: int = 0) -> list[int]:
     from quizzes.models import Choice
 
     module, _ = load_demo_content()
-    credit_type = module.credits.get().credit_type
     ratings = {o.pk: 5 for o in module.objectives.all()}
     ids = []
     for n in range(first, first + count):
@@ -72,9 +71,7 @@ def make_pending_certificates(count: int, *, first: int = 0) -> list[int]:
             learner, module=module, objective_ratings=ratings, free_of_commercial_bias=True,
             bias_comment="", relevance=5, overall_quality=5,
         )  # fmt: skip
-        claim = claim_credit(
-            learner, module=module, credit_type=credit_type, amount="0.25", attested=True
-        )
+        claim = claim_credit(learner, module=module, hours="0.25", attested=True)
         ids.append(claim.certificates.get().pk)
     return ids
 

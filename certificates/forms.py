@@ -1,9 +1,9 @@
 import re
-from decimal import Decimal
 
 from django import forms
 
-from certificates.claims import ATTESTATION, CREDIT_STEP
+from certificates.claims import ATTESTATION
+from certificates.credit_lines import HOURS_STEP
 from certificates.models import Likert, Quality
 
 
@@ -71,35 +71,48 @@ class EvaluationForm(forms.Form):
 
 
 class ClaimForm(forms.Form):
-    credit_type = forms.ChoiceField(label="Credit", widget=forms.RadioSelect)
-    amount = forms.DecimalField(
-        label="Credit claimed",
+    """The claim: the hours of participation, the optional lines the learner ticks, the
+    attestation. `reviewed_hours` carries the hours whose amounts the learner last saw, so
+    that nothing is claimed with amounts the learner has not seen (docs/decisions/0006)."""
+
+    hours = forms.DecimalField(
+        label="Hours you spent on this activity",
         decimal_places=2,
         max_digits=5,
-        widget=forms.NumberInput(attrs={"step": str(CREDIT_STEP), "min": str(CREDIT_STEP)}),
-        help_text="In steps of 0.25, up to the maximum for this activity.",
+        widget=forms.NumberInput(attrs={"step": str(HOURS_STEP), "min": str(HOURS_STEP)}),
+        help_text="In steps of 0.25. Each credit below follows from it, never above the "
+        "activity's maximum.",
+    )
+    optional = forms.MultipleChoiceField(
+        label="Also claim", required=False, widget=forms.CheckboxSelectMultiple
     )
     attested = forms.BooleanField(
         label=ATTESTATION,
-        error_messages={"required": "Tick the attestation to claim credit."},
+        required=False,
     )
+    reviewed_hours = forms.DecimalField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, options, **kwargs):
+    def __init__(self, *args, quote, maximum, **kwargs):
         super().__init__(*args, **kwargs)
-        self.options = {str(o.offering.credit_type_id): o for o in options}
-        self.fields["credit_type"].choices = [
-            (key, f"{o.label} (maximum {o.offering.max_credits.normalize():f})")
-            for key, o in self.options.items()
+        self.fields["hours"].widget.attrs["max"] = str(maximum)
+        self.fields["hours"].initial = maximum
+        self.fields["optional"].choices = [
+            (str(line.designation.pk), line.label) for line in quote.optional
         ]
-        if len(options) == 1:
-            only = options[0]
-            self.fields["credit_type"].initial = str(only.offering.credit_type_id)
-            self.fields["amount"].initial = only.offering.max_credits
-        maximum = max((o.offering.max_credits for o in options), default=Decimal("0"))
-        self.fields["amount"].widget.attrs["max"] = str(maximum)
+        self.fields["optional"].initial = [
+            str(line.designation.pk) for line in quote.optional if line.chosen
+        ]
+        if not quote.optional:
+            del self.fields["optional"]
 
-    def chosen_option(self):
-        return self.options[self.cleaned_data["credit_type"]]
+    def chosen_optional(self) -> set[int] | None:
+        """The designation ids of the optional lines ticked (None when there are none)."""
+        if "optional" not in self.fields:
+            return None
+        return {int(pk) for pk in self.cleaned_data.get("optional", [])}
+
+    def amounts_were_seen(self) -> bool:
+        return self.cleaned_data.get("reviewed_hours") == self.cleaned_data["hours"]
 
 
 class ReasonForm(forms.Form):

@@ -14,13 +14,15 @@ class TypeSizes:
     name: float
     activity: float
     statements: float
+    lines: float
 
 
 # (longest text in characters, size in points), from the largest size down.
 NAME_SIZES = ((40, 24), (70, 19), (110, 15), (160, 12.5))
 ACTIVITY_SIZES = ((90, 15), (160, 12.5), (220, 11))
-STATEMENT_SIZES = ((700, 8.5), (1100, 7.5))
-SMALLEST = {"name": 11, "activity": 10, "statements": 6.5}
+STATEMENT_SIZES = ((700, 8.5), (1100, 7.5), (1600, 6.5))
+LINE_SIZES = ((2, 12), (4, 10.5))  # by the number of credit lines
+SMALLEST = {"name": 11, "activity": 10, "statements": 6, "lines": 9.5}
 
 
 def _size(length: int, steps, smallest: float) -> float:
@@ -30,13 +32,17 @@ def _size(length: int, steps, smallest: float) -> float:
 def type_sizes(printed: dict) -> TypeSizes:
     """The sizes for one certificate's `printed` data (see certificates.claims.printed_fields)."""
     name = f"{printed.get('learner_name', '')}, {printed.get('learner_designation', '')}"
-    statements = sum(
-        len(printed.get(key) or "") for key in ("accreditation_statement", "designation_statement")
+    statements = len(printed.get("accreditation_statement") or "") + sum(
+        len(line.get("statement") or "") for line in printed.get("lines") or []
     )
+    if not printed.get("lines"):
+        statements += len(printed.get("designation_statement") or "")
+    lines = len(printed.get("lines") or [])
     return TypeSizes(
         name=_size(len(name), NAME_SIZES, SMALLEST["name"]),
         activity=_size(
             len(printed.get("activity_title", "")), ACTIVITY_SIZES, SMALLEST["activity"]
         ),
         statements=_size(statements, STATEMENT_SIZES, SMALLEST["statements"]),
+        lines=_size(lines, LINE_SIZES, SMALLEST["lines"]),
     )

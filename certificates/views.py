@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import Designation
+from accounts.registration import profile_of
 from certificates import reports
-from certificates.claims import claim_credit, credit_options
+from certificates.claims import claim_credit, claim_quote, largest_designation
 from certificates.evaluations import has_evaluated, has_passed, submit_evaluation
 from certificates.exceptions import CreditError
 from certificates.exports import completions_csv_response, request_export
@@ -86,26 +87,44 @@ def claim(request, slug):
         return redirect(module)
     if not has_evaluated(request.user, module):
         return redirect("certificates:evaluate", slug=module.slug)
-    options = credit_options(request.user, module)
-    form = ClaimForm(request.POST or None, options=options)
+    maximum = largest_designation(module)
+    defaults = claim_quote(request.user, module)
+    form = ClaimForm(request.POST or None, quote=defaults, maximum=maximum)
+    quote, hours = defaults, maximum
     if request.method == "POST" and form.is_valid():
-        option = form.chosen_option()
+        hours, chosen = form.cleaned_data["hours"], form.chosen_optional()
         try:
-            new_claim = claim_credit(
-                request.user,
-                module=module,
-                credit_type=option.offering.credit_type,
-                amount=form.cleaned_data["amount"],
-                attested=form.cleaned_data["attested"],
-            )
+            quote = claim_quote(request.user, module, hours=hours, chosen_optional=chosen)
+            if request.POST.get("action") == "claim" and form.amounts_were_seen():
+                new_claim = claim_credit(
+                    request.user,
+                    module=module,
+                    hours=hours,
+                    attested=form.cleaned_data["attested"],
+                    chosen_optional=chosen,
+                )
+                return redirect(new_claim.certificates.get())
+            if request.POST.get("action") == "claim":
+                messages.info(request, "Check the amounts for the hours you gave, then claim.")
         except CreditError as refusal:
             form.add_error(None, str(refusal))
-        else:
-            return redirect(new_claim.certificates.get())
+    elif request.method == "GET":
+        quote = claim_quote(request.user, module, hours=hours)
+    form.data = form.data.copy() if form.is_bound else form.data
+    if form.is_bound:
+        form.data["reviewed_hours"] = str(hours)
+    else:
+        form.initial["reviewed_hours"] = hours
     return render(
         request,
         "certificates/creditclaim_form.html",
-        {"module": module, "form": form, "options": options},
+        {
+            "module": module,
+            "form": form,
+            "quote": quote,
+            "hours": hours,
+            "designation": profile_of(request.user).designation,
+        },
     )
 
 
@@ -320,7 +339,7 @@ def report_filter(request):
         {
             "errors": errors,
             "query": request.GET,
-            "modules": Module.objects.order_by("title", "edition"),
+            "modules": reports.offered_modules(selected=report.module_id),
             "credit_types": CreditType.objects.all(),
             "professions": Designation.choices,
             "query_string": urlencode(report.as_query()),

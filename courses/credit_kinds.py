@@ -57,7 +57,9 @@ STANDARD_KINDS: dict[str, dict] = {
             "{board} MOC credit."
         ),
         "for_designations": PHYSICIANS,
-        "optional_for": [],
+        # Physicians choose the boards they want points for (ticked when the profile holds
+        # that board's ID).
+        "optional_for": PHYSICIANS,
         "amount_rule": AmountRule.SAME_AS_CLAIMED,
         "requires": [DesignationRequirement.MOC_BOARD, DesignationRequirement.MOC_CATEGORY],
         "reporting_channel": ReportingChannel.PARS,

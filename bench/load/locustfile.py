@@ -228,11 +228,13 @@ class Learner(Browser):
             raise StepFailed
         page = self.client.get(claim_url, name="claim page")
         inputs = form_inputs(page.text)
+        hours = inputs.values.get("hours", "0.25")
         fields = [
             *self.csrf_fields(),
-            ("credit_type", inputs.options["credit_type"][0]),
-            ("amount", inputs.values.get("amount", "0.25")),
+            ("hours", hours),
+            ("reviewed_hours", inputs.values.get("reviewed_hours", hours)),
             ("attested", "on"),
+            ("action", "claim"),
         ]
         self.wait()
         certificate_url = self.post_form(

@@ -162,10 +162,9 @@ def take_post_test(
         device.send(here, path, "submit", answers)
 
 
-def claim_credit(
-    device: Device, servers: list[str], slug: str, credit_type_id: int, *, tab: int, rounds: int
-) -> None:
-    fields = {"credit_type": str(credit_type_id), "amount": "0.25", "attested": "on"}
+def claim_credit(device: Device, servers: list[str], slug: str, *, tab: int, rounds: int) -> None:
+    # The claim page's form: the hours, the hours whose amounts were shown, the attestation.
+    fields = {"hours": "0.25", "reviewed_hours": "0.25", "attested": "on", "action": "claim"}
     for n in range(rounds):
         device.send(servers[(tab + n) % 2], f"/modules/{slug}/claim/", "claim", fields)
 
@@ -266,7 +265,6 @@ def main() -> int:
 
     record = Record()
     correct = set(Choice.objects.filter(is_correct=True).values_list("pk", flat=True))
-    credit_type_id = module.credits.get().credit_type_id
     jobs = []  # (device, what to do with it)
     for group, learners in (("test", testers), ("claim", claimers)):
         for learner in learners:
@@ -288,7 +286,7 @@ def main() -> int:
         if group == "test":
             take_post_test(device, servers, module.slug, correct, tab=tab, rounds=args.rounds)
         else:
-            claim_credit(device, servers, module.slug, credit_type_id, tab=tab, rounds=2)
+            claim_credit(device, servers, module.slug, tab=tab, rounds=2)
 
     stop_duplicating = threading.Event()
     duplicator = threading.Thread(

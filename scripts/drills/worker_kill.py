@@ -63,12 +63,9 @@ def queue_claims(count: int, *, prefix: str, module) -> list[int]:
     """`count` learners pass, evaluate and claim: `count` certificates queued."""
     from certificates.claims import claim_credit
 
-    credit_type = module.credits.get().credit_type
     ids = []
     for learner in make_learners(count, prefix=prefix, module=module, passed=True):
-        claim = claim_credit(
-            learner, module=module, credit_type=credit_type, amount="0.25", attested=True
-        )
+        claim = claim_credit(learner, module=module, hours="0.25", attested=True)
         ids.append(claim.certificates.get().pk)
     return ids
 

@@ -28,32 +28,24 @@ def evaluate(learner, module, **overrides):
     return submit_evaluation(learner, module=module, **fields)
 
 
-def claim(learner, module, amount="0.25"):
-    return claim_credit(
-        learner,
-        module=module,
-        credit_type=module.credits.get().credit_type,
-        amount=amount,
-        attested=True,
-    )
+def claim(learner, module, amount="0.25", **options):
+    """The learner claims `amount` hours of the module (the AMA credit for a physician)."""
+    return claim_credit(learner, module=module, hours=amount, attested=True, **options)
 
 
 def offer_second_credit_type(module):
-    """Offer the module for ABIM MOC points too (to physicians), beside its AMA PRA
-    Category 1 credit; return the new credit type."""
-    from courses.models import CreditType
+    """Designate the module for ABIM MOC points too (physicians choose them), beside its
+    AMA PRA Category 1 credit; return the new designation."""
+    from courses.credit_kinds import MOC_POINTS, standard_kind
     from tests.factories import ModuleCreditFactory
 
-    moc = CreditType.objects.create(
-        code="moc",
-        name="ABIM MOC point",
-        name_plural="ABIM MOC points",
-        designation_template="{provider} awards up to {amount} {credit}.",
-        for_designations=["MD", "DO"],
-        position=5,
+    return ModuleCreditFactory(
+        module=module,
+        credit_type=standard_kind(MOC_POINTS),
+        max_credits=Decimal("0.25"),
+        moc_board="ABIM",
+        moc_category="MK",
     )
-    ModuleCreditFactory(module=module, credit_type=moc, max_credits=Decimal("0.25"))
-    return moc
 
 
 @pytest.fixture

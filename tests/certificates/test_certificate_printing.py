@@ -199,3 +199,73 @@ def test_administrators_find_certificates_that_cannot_be_printed_and_print_them_
     certificate.refresh_from_db()
     assert certificate.print_problem == ""
     assert certificate.printed["learner_name"] == "Ada Lovelace"
+
+
+# One claim, several credit lines (docs/decisions/0006)
+
+
+def designate_for_the_team(module):
+    """AMA, ABIM and ABP MOC, ANCC, ACPE and AAPA designations of 0.75 each."""
+    from decimal import Decimal
+
+    from courses.credit_kinds import (
+        AAPA_CATEGORY_1,
+        ACPE_CONTACT_HOURS,
+        ANCC_CONTACT_HOURS,
+        MOC_POINTS,
+        standard_kind,
+    )
+    from courses.models import ModuleCredit
+
+    module.credits.update(max_credits=Decimal("0.75"))
+    for code, extra in (
+        (MOC_POINTS, {"moc_board": "ABIM", "moc_category": "MK"}),
+        (MOC_POINTS, {"moc_board": "ABP", "moc_category": "LL"}),
+        (ANCC_CONTACT_HOURS, {}),
+        (ACPE_CONTACT_HOURS, {"uan": "JA4008162-0000-26-123-H01-P"}),
+        (AAPA_CATEGORY_1, {}),
+    ):
+        ModuleCredit.objects.create(
+            module=module, credit_type=standard_kind(code), max_credits=Decimal("0.75"), **extra
+        )
+
+
+def test_a_physician_s_certificate_lists_every_line_with_its_statement(evaluated_learner, module):
+    designate_for_the_team(module)
+    moc = set(module.credits.exclude(moc_board="").values_list("pk", flat=True))
+
+    certificate = render_and_store(
+        claim(evaluated_learner, module, amount="0.5", chosen_optional=moc).certificates.get().pk
+    )
+
+    printed = pdf_text(certificate.pdf.path)
+    assert "Certificate of Credit" in printed
+    for line in (
+        "0.5 AMA PRA Category 1 Credit™",  # singular up to 1, as the AMA's statement
+        "0.5 MOC point (ABIM, Medical Knowledge)",
+        "0.5 MOC point (ABP, Lifelong Learning)",
+    ):
+        assert line in printed
+    assert "American Board of Internal Medicine's (ABIM) Maintenance of Certification" in printed
+    assert "designates this enduring material for a maximum of 0.75" in printed
+    _, lines = text_lines(certificate.pdf.path)
+    for (text_a, a), (text_b, b) in combinations(lines, 2):
+        assert not overlap(a, b), f"“{text_a}” overlaps “{text_b}”"
+
+
+def test_a_pharmacist_receives_a_record_of_participation_naming_cpe_monitor(module):
+    from tests.certificates.conftest import evaluate, pass_post_test
+    from tests.factories import UserFactory
+
+    designate_for_the_team(module)
+    pharmacist = UserFactory(profile__designation="PharmD")
+    pass_post_test(pharmacist, module.post_test)
+    evaluate(pharmacist, module)
+
+    certificate = render_and_store(claim(pharmacist, module, amount="0.5").certificates.get().pk)
+
+    printed = pdf_text(certificate.pdf.path)
+    assert "Record of Participation" in printed
+    assert "0.5 ACPE contact hour (UAN JA4008162-0000-26-123-H01-P)" in printed
+    assert "NABP's CPE Monitor holds the pharmacist's official record of this credit." in printed
+    assert "AMA PRA" not in printed.split("Pharmacists:")[0]

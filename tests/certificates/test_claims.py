@@ -44,10 +44,10 @@ def test_a_claim_needs_a_passed_post_test(learner, module):
     [
         ("0.3", "Credit is claimed in steps of 0.25 (0.25, 0.5, 0.75, 1 …)."),
         ("0.10", "Credit is claimed in steps of 0.25 (0.25, 0.5, 0.75, 1 …)."),
-        ("0.50", "This activity is designated for at most 0.25 credit."),
-        ("0", "Claim more than zero credit."),
-        ("-0.25", "Claim more than zero credit."),
-        ("abc", "Enter the credit as a number, e.g. 0.25."),
+        ("0.50", "This activity is designated for at most 0.25 hours of credit."),
+        ("0", "Claim more than zero hours."),
+        ("-0.25", "Claim more than zero hours."),
+        ("abc", "Enter the time as a number of hours, e.g. 0.25 or 0.5."),
     ],
 )
 def test_amounts_off_the_grid_or_over_the_maximum_are_refused(
@@ -81,21 +81,16 @@ def test_a_second_claim_for_the_same_credit_type_is_refused(evaluated_learner, m
     assert Certificate.objects.count() == 1
 
 
-def test_a_second_claim_for_another_credit_type_of_the_same_activity_is_refused(
+def test_a_second_claim_with_other_lines_for_the_same_activity_is_refused(
     evaluated_learner, module
 ):
     """Two claims for one activity would print its credit twice (2 credits for a 1-credit
-    activity), whatever the credit types."""
-    ama = module.credits.get().credit_type
+    activity), whatever lines they hold."""
     moc = offer_second_credit_type(module)
-    first = claim_credit(
-        evaluated_learner, module=module, credit_type=moc, amount="0.25", attested=True
-    )
+    first = claim(evaluated_learner, module, chosen_optional={moc.pk})
 
     with pytest.raises(AlreadyDone) as refusal:
-        claim_credit(
-            evaluated_learner, module=module, credit_type=ama, amount="0.25", attested=True
-        )
+        claim(evaluated_learner, module, chosen_optional=set())
 
     assert str(refusal.value) == "You have already claimed credit for this activity."
     assert list(CreditClaim.objects.all()) == [first]
@@ -114,7 +109,7 @@ def test_the_database_holds_one_claim_per_learner_and_activity(evaluated_learner
         CreditClaim.objects.create(
             learner=evaluated_learner,
             module=module,
-            credit_type=moc,
+            credit_type=moc.credit_type,
             kind=first.kind,
             amount=first.amount,
             attempt=first.attempt,
@@ -128,13 +123,7 @@ def test_the_database_holds_one_claim_per_learner_and_activity(evaluated_learner
 
 def test_the_attestation_is_required(evaluated_learner, module):
     with pytest.raises(NotEligible, match="Tick the attestation"):
-        claim_credit(
-            evaluated_learner,
-            module=module,
-            credit_type=module.credits.get().credit_type,
-            amount="0.25",
-            attested=False,
-        )
+        claim_credit(evaluated_learner, module=module, hours="0.25", attested=False)
 
 
 def test_a_claim_copies_what_the_certificate_prints_at_that_moment(evaluated_learner, module):
@@ -199,21 +188,11 @@ def test_credit_cannot_be_claimed_after_the_module_expired(evaluated_learner, mo
         claim(evaluated_learner, module)
 
 
-def test_a_credit_type_the_module_does_not_offer_is_refused(evaluated_learner, module):
-    from courses.models import CreditType
+def test_a_module_without_designations_offers_nothing_to_claim(evaluated_learner, module):
+    module.credits.all().delete()
 
-    nursing = CreditType.objects.create(
-        code="ancc",
-        name="ANCC contact hour",
-        name_plural="ANCC contact hours",
-        designation_template="{provider} designates {amount} {credit}.",
-        for_designations=["RN"],
-    )
-
-    with pytest.raises(NotEligible, match="not offered to your profession"):
-        claim_credit(
-            evaluated_learner, module=module, credit_type=nursing, amount="0.25", attested=True
-        )
+    with pytest.raises(NotEligible, match=r"This activity offers no credit to claim\."):
+        claim(evaluated_learner, module)
 
 
 def test_the_certificate_task_is_queued_only_after_commit_with_the_id_only(

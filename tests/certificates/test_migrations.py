@@ -32,7 +32,7 @@ def test_duplicate_claims_from_before_the_rule_are_listed_and_the_migration_stop
     second = CreditClaim.objects.create(
         learner=evaluated_learner,
         module=module,
-        credit_type=moc,
+        credit_type=moc.credit_type,
         kind=first.kind,
         amount=first.amount,
         attempt=first.attempt,

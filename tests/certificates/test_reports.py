@@ -56,13 +56,8 @@ def complete(learner, module, *, on, amount="0.25", credit_type=None):
     Its certificate stays pending (on-commit callbacks do not run here), which counts."""
     pass_post_test(learner, module.post_test)
     evaluate(learner, module)
-    claim = claim_credit(
-        learner,
-        module=module,
-        credit_type=credit_type or module.credits.first().credit_type,
-        amount=amount,
-        attested=True,
-    )
+    claim = claim_credit(learner, module=module, hours=amount, attested=True)
+    assert credit_type is None or claim.credit_type == credit_type
     CreditClaim.objects.filter(pk=claim.pk).update(completed_on=on)
     claim.refresh_from_db()
     return claim

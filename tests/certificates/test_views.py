@@ -79,12 +79,11 @@ def test_claiming_through_the_page_leads_to_the_certificate_being_prepared(
     client, evaluated_learner, module, django_capture_on_commit_callbacks, sent_tasks
 ):
     client.force_login(evaluated_learner)
-    credit_type = module.credits.get().credit_type
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("certificates:claim", kwargs={"slug": module.slug}),
-            {"credit_type": str(credit_type.pk), "amount": "0.25", "attested": "on"},
+            {"hours": "0.25", "reviewed_hours": "0.25", "attested": "on", "action": "claim"},
             follow=True,
         )
 
@@ -99,11 +98,10 @@ def test_an_amount_off_the_grid_is_refused_on_the_page_with_a_message(
     client, evaluated_learner, module
 ):
     client.force_login(evaluated_learner)
-    credit_type = module.credits.get().credit_type
 
     response = client.post(
         reverse("certificates:claim", kwargs={"slug": module.slug}),
-        {"credit_type": str(credit_type.pk), "amount": "0.20", "attested": "on"},
+        {"hours": "0.20", "reviewed_hours": "0.20", "attested": "on", "action": "claim"},
     )
 
     assert response.status_code == 200
@@ -452,3 +450,65 @@ def test_the_catalog_and_the_module_page_say_the_credit_was_revoked(
     assert '<span class="badge text-bg-danger">Credit revoked</span>' in catalog
     assert "Credit claimed" not in catalog
     assert '<span class="badge text-bg-danger">Credit revoked</span>' in page
+
+
+def test_the_claim_page_shows_each_line_with_its_amount_before_the_learner_confirms(
+    client, evaluated_learner, module
+):
+    """Changing the hours and pressing "Claim credit" at once claims nothing: the learner
+    first sees the amounts for those hours."""
+    from tests.certificates.conftest import offer_second_credit_type
+
+    moc = offer_second_credit_type(module)
+    module.credits.exclude(pk=moc.pk).update(max_credits=Decimal("0.50"))
+    moc.max_credits = Decimal("0.50")
+    moc.save()
+    evaluated_learner.profile.board_ids.create(board="ABIM", identifier="123456")
+    client.force_login(evaluated_learner)
+    url = reverse("certificates:claim", kwargs={"slug": module.slug})
+
+    shown = " ".join(client.get(url).content.decode().split())
+    unseen = client.post(
+        url,
+        {"hours": "0.25", "reviewed_hours": "0.50", "optional": [moc.pk], "attested": "on",
+         "action": "claim"},
+    )  # fmt: skip
+    reviewed = " ".join(unseen.content.decode().split())
+
+    assert "0.5 AMA PRA Category 1 Credits™" in shown
+    assert "0.5 ABIM MOC points (Medical Knowledge)" in shown
+    assert not CreditClaim.objects.exists()
+    assert "Check the amounts for the hours you gave, then claim." in reviewed
+    assert "0.25 AMA PRA Category 1 Credits™" in reviewed
+    assert 'name="reviewed_hours" value="0.25"' in reviewed
+
+    client.post(
+        url,
+        {"hours": "0.25", "reviewed_hours": "0.25", "optional": [moc.pk], "attested": "on",
+         "action": "claim"},
+    )  # fmt: skip
+
+    lines = CreditClaim.objects.get().lines.all()
+    assert [(line.snapshot["label"], line.amount) for line in lines] == [
+        ("AMA PRA Category 1 Credits™", Decimal("0.25")),
+        ("ABIM MOC points (Medical Knowledge)", Decimal("0.25")),
+    ]
+
+
+def test_the_claim_page_says_which_identifier_a_line_needs_and_links_to_the_profile(
+    client, evaluated_learner, module
+):
+    from tests.certificates.conftest import offer_second_credit_type
+
+    offer_second_credit_type(module)
+    client.force_login(evaluated_learner)
+
+    response = client.post(
+        reverse("certificates:claim", kwargs={"slug": module.slug}),
+        {"hours": "0.25", "reviewed_hours": "0.25", "optional": [module.credits.last().pk],
+         "action": "review"},
+    )  # fmt: skip
+
+    html = " ".join(response.content.decode().split())
+    assert "To report this credit we need your ABIM ID:" in html
+    assert "/accounts/profile/?focus=board_id&amp;board=ABIM" in html
