@@ -20,7 +20,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from accounts.models import BoardIdentifier, Designation, User
 from certificates.models import CertificateKind, CertificateStatus, CreditClaim
-from courses.models import CreditType, Module, format_credits
+from courses.models import CreditType, Module, ModuleStatus, format_credits
 
 COUNTED_STATUSES = (CertificateStatus.ISSUED, CertificateStatus.PENDING)
 CHUNK_SIZE = 2000
@@ -114,6 +114,16 @@ def _known_id(query, key: str, model, label: str, errors: dict[str, str]) -> int
         errors[key] = f"There is no {label} with id {pk}; it may have been deleted."
         return None
     return pk
+
+
+def offered_modules(*, selected: int | None = None) -> QuerySet[Module]:
+    """The activities the report filter offers, by title and edition: the published ones.
+    A draft has no completions and an archived module is retired, so neither is offered;
+    a link that already names one (`selected`) still shows it chosen, and `from_query`
+    still accepts any module id."""
+    return Module.objects.filter(Q(status=ModuleStatus.PUBLISHED) | Q(pk=selected)).order_by(
+        "title", "edition"
+    )
 
 
 # Completions ------------------------------------------------------------------
