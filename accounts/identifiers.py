@@ -99,14 +99,17 @@ def identifier_label(code: str, *, board: str = "") -> str:
 
 
 def profile_url_for(code: str, *, board: str = "") -> str:
-    """The profile page, opened at the field where the learner enters `code`:
-    "/accounts/profile/?focus=nabp_epid#identifier-nabp_epid" (with "&board=ABIM" for a
-    board's ID)."""
-    anchor, _ = PROFILE_FIELD_GROUPS[LearnerIdentifier(code)]
+    """The profile page, opened with the cursor in the field where the learner enters
+    `code`: "/accounts/profile/?focus=nabp_epid" (with "&board=ABIM" for a board's ID).
+
+    No "#fragment": browsers do not autofocus a field on a page opened at a fragment, and
+    the focused field is scrolled into view anyway. Each field group keeps its id
+    (PROFILE_FIELD_GROUPS) for links within the page."""
+    LearnerIdentifier(code)  # ValueError for an unknown code
     query = f"focus={code}"
     if board and code == LearnerIdentifier.BOARD_ID:
         query += f"&board={board}"
-    return f"{reverse('accounts:profile')}?{query}#{anchor}"
+    return f"{reverse('accounts:profile')}?{query}"
 
 
 def _holds(profile: Profile, code: str, *, board: str) -> bool:

@@ -352,7 +352,7 @@ def test_a_link_from_the_claim_page_puts_the_cursor_in_the_missing_field(client)
 
     page = response.content.decode()
     assert "Your credit needs your NABP e-Profile ID" in page
-    assert '<a href="#identifier-nabp_epid">fill it in below</a>' in page
+    assert '<a class="alert-link" href="#identifier-nabp_epid">fill it in below</a>' in page
     assert re.search(r'<input[^>]*name="nabp_epid"[^>]*autofocus', page)
     assert len(re.findall(r"\bautofocus\b", page)) == 1
 
