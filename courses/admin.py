@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
 
 from core.admin import ModelAdmin, ReadOnlyAdmin, StackedInline, TabularInline
+from courses.credit_rules import accreditation_statement
 from courses.exceptions import ModuleActionRefused, PublishRefused
 from courses.models import (
     CreditType,
@@ -94,6 +96,17 @@ class ModuleAdmin(ModelAdmin):
     ]
     actions = ["publish_selected", "archive_selected", "new_edition_of_selected"]
     view_on_site = True
+
+    def get_changeform_initial_data(self, request):
+        """A new module starts with the provider's accreditation statement (the Joint
+        Accreditation one for a jointly accredited provider)."""
+        return {
+            **super().get_changeform_initial_data(request),
+            "accreditation_statement": accreditation_statement(
+                provider=settings.CME_PROVIDER_NAME,
+                jointly_accredited=settings.CME_JOINTLY_ACCREDITED,
+            ),
+        }
 
     @admin.action(description="Publish the selected modules (after the publish checks)")
     def publish_selected(self, request, queryset):

@@ -87,8 +87,11 @@ def publication_problems(module: Module) -> list[str]:
         problems.append(
             "Acknowledge the commercial support received: who supported the activity and how."
         )
-    if not module.credits.exists():
+    designations = list(module.credits.select_related("credit_type"))
+    if not designations:
         problems.append("Offer at least one credit type with its maximum credits.")
+    for designation in designations:
+        problems.extend(designation.designation_problems())
     if not module.release_date or not module.expiration_date:
         problems.append("Set the release date and the expiry date.")
     elif module.expiration_date <= module.release_date:

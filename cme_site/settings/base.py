@@ -335,8 +335,31 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # The CME provider -------------------------------------------------------------
 
 CME_PROVIDER_NAME = env.str("CME_PROVIDER_NAME", default="Demo CME Provider")
+# A jointly accredited provider (ACCME, ACPE, ANCC) prints the Joint Accreditation statement
+# instead of the ACCME one (courses.credit_rules.accreditation_statement).
+CME_JOINTLY_ACCREDITED = env.bool("CME_JOINTLY_ACCREDITED", default=False)
+# The provider's ACCME ID (7 digits), on every PARS learner record (reporting.deliveries).
+CME_ACCME_PROVIDER_ID = env.str("CME_ACCME_PROVIDER_ID", default="")
 CME_SUPPORT_EMAIL = env.str("CME_SUPPORT_EMAIL", default="cme-support@localhost")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# Registries (ACCME PARS, NABP CPE Monitor): reporting.registries.transport -------
+
+CME_REGISTRY_TRANSPORT = env.str("CME_REGISTRY_TRANSPORT", default="file")
+if CME_REGISTRY_TRANSPORT not in ("file", "service"):
+    stop_start_up("CME_REGISTRY_TRANSPORT must be file or service.")
+CME_PARS_SERVICE_URL = env.str("CME_PARS_SERVICE_URL", default="")
+CME_PARS_API_KEY = env.str("CME_PARS_API_KEY", default="")
+CME_CPE_MONITOR_SERVICE_URL = env.str("CME_CPE_MONITOR_SERVICE_URL", default="")
+CME_CPE_MONITOR_API_KEY = env.str("CME_CPE_MONITOR_API_KEY", default="")
+CME_REGISTRY_TIMEOUT = env.float("CME_REGISTRY_TIMEOUT", default=30.0)
+if CME_REGISTRY_TRANSPORT == "service" and not (
+    CME_PARS_SERVICE_URL and CME_CPE_MONITOR_SERVICE_URL
+):
+    stop_start_up(
+        "CME_REGISTRY_TRANSPORT=service needs CME_PARS_SERVICE_URL and "
+        "CME_CPE_MONITOR_SERVICE_URL."
+    )
 
 # Logging ----------------------------------------------------------------------
 

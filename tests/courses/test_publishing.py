@@ -184,3 +184,42 @@ def test_support_received_needs_its_acknowledgement_before_publishing(course_aut
     assert excinfo.value.problems == [
         "Acknowledge the commercial support received: who supported the activity and how."
     ]
+
+
+def test_a_designation_without_the_data_its_kind_requires_is_not_published(course_author):
+    """ACPE contact hours need the activity's UAN; MOC points their board and category."""
+    from decimal import Decimal
+
+    from courses.credit_kinds import ACPE_CONTACT_HOURS, MOC_POINTS, standard_kind
+    from courses.models import ModuleCredit
+
+    module = ready_draft()
+    ModuleCredit.objects.create(
+        module=module, credit_type=standard_kind(ACPE_CONTACT_HOURS), max_credits=Decimal("1")
+    )
+    ModuleCredit.objects.create(
+        module=module, credit_type=standard_kind(MOC_POINTS), max_credits=Decimal("1"),
+        moc_board="ABIM",
+    )  # fmt: skip
+
+    with pytest.raises(PublishRefused) as excinfo:
+        publish_module(module, by=course_author)
+
+    assert excinfo.value.problems == [
+        "Choose the MOC category of the MOC point designation.",
+        "Give the ACPE Universal Activity Number (UAN) for ACPE contact hour.",
+    ]
+
+
+def test_a_new_module_starts_with_the_joint_accreditation_statement_when_jointly_accredited(
+    client, course_author, settings
+):
+    from django.urls import reverse
+
+    settings.CME_PROVIDER_NAME = "Acme CE"
+    settings.CME_JOINTLY_ACCREDITED = True
+    client.force_login(course_author)
+
+    html = client.get(reverse("admin:courses_module_add")).content.decode()
+
+    assert "In support of improving patient care, Acme CE is jointly accredited" in html
