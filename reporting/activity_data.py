@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models import Exists, F, OuterRef, Q, Sum
 
 from accounts.models import PHYSICIAN_DESIGNATIONS, Designation
 from certificates.models import Certificate, CertificateStatus, CreditClaim, CreditLine
@@ -72,7 +72,8 @@ def _activity_year(module: Module, *, year: int, as_of: datetime.date) -> Activi
     physicians = sum(n for code, n in professions.items() if code in PHYSICIAN_DESIGNATIONS)
     labels = dict(Designation.choices)
     credits = (
-        CreditLine.objects.filter(claim__in=claims)
+        # A record of participation for a profession the kind is not for awards no credit.
+        CreditLine.objects.filter(claim__in=claims, record_kind=F("credit_type__record_kind"))
         .values_list("credit_type__name_plural")
         .annotate(total=Sum("amount"))
         .order_by("credit_type__position", "credit_type__name_plural")

@@ -128,7 +128,7 @@ def delivery_record(line: CreditLine, profile: Profile) -> dict:
     domain, value = _credit_id(profile, board=board)
     user = profile.user
     return {
-        "provider_id": getattr(settings, "CME_ACCME_PROVIDER_ID", ""),
+        "provider_id": settings.CME_ACCME_PROVIDER_ID,
         "activity_id": claim.module.slug,
         "first_name": user.first_name.strip(),
         "last_name": user.last_name.strip(),

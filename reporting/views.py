@@ -95,6 +95,8 @@ def _send_selected(request, selected) -> None:
         by_registry.setdefault(delivery.registry, []).append(delivery)
     for registry, rows in by_registry.items():
         batch = send(registry, rows, by=request.user)
+        for refusal in batch.sending.refused:
+            messages.warning(request, f"Delivery #{refusal.delivery_id} not sent: {refusal.reason}")
         messages.success(
             request,
             f"Sent {len(rows)} records to {rows[0].get_registry_display()} (batch #{batch.pk}).",

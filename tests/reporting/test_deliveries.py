@@ -4,6 +4,7 @@ answered, withdrawn, missed (reporting.deliveries)."""
 import datetime
 
 import pytest
+from django.db import IntegrityError
 from django.utils import timezone
 
 from accounts.profiles import update_profile
@@ -67,9 +68,7 @@ def test_a_consenting_internist_gets_a_pars_delivery_for_ama_credit_and_abim_poi
     }
     assert (abim.record["credit_id_domain"], abim.record["credit_id_value"]) == ("ABIM", "ABIM123")
     assert (abim.record["moc_category"], abim.record["amount"]) == ("MK", "0.75")
-    assert list(ama.events.values_list("status", "note")) == [
-        ("ready", "Created from the claim.")
-    ]
+    assert list(ama.events.values_list("status", "note")) == [("ready", "Created from the claim.")]
 
 
 def test_ama_credit_without_pars_consent_gets_no_delivery_but_moc_points_wait_for_it(module):
@@ -79,9 +78,7 @@ def test_ama_credit_without_pars_consent_gets_no_delivery_but_moc_points_wait_fo
     found = deliveries_of(claim)
     assert "ama-pra-category-1" not in found
     assert found["ABIM"].status == DeliveryStatus.WAITING
-    assert found["ABIM"].missing == [
-        "your consent to report to your boards through ACCME PARS"
-    ]
+    assert found["ABIM"].missing == ["your consent to report to your boards through ACCME PARS"]
 
 
 def test_moc_points_are_due_30_days_after_the_evaluation(module):
@@ -103,7 +100,7 @@ def test_abp_points_are_reported_once_after_the_evaluation_for_the_full_amount(m
     assert abp.record["amount"] == "1.00"  # the designation's maximum, not the 0.25 claimed
     assert abp.earliest is not None
     assert abp.deadline == abp.earliest + datetime.timedelta(days=30)
-    with pytest.raises(Exception):  # one delivery per line and registry: never twice
+    with pytest.raises(IntegrityError):  # one delivery per line and registry: never twice
         Delivery.objects.create(line=abp.line, registry=Registry.PARS, deadline=abp.deadline)
 
 
@@ -270,8 +267,9 @@ def test_revoking_deletes_unsent_deliveries_and_queues_a_delete_record_for_accep
 def test_a_deletion_needs_a_reason_and_happens_once(module):
     cpe = deliveries_of(complete(pharmacist(), module))["cpe_monitor"]
     admin = UserFactory()
-    with pytest.raises(DeliveryRefused, match="^Give a reason: it is kept with the deletion.$"):
+    with pytest.raises(DeliveryRefused) as refused:
         delete_delivery(cpe, by=admin, reason="")
+    assert str(refused.value) == "Give a reason: it is kept with the deletion."
     delete_delivery(cpe, by=admin, reason="Duplicate")
     with pytest.raises(DeliveryRefused, match=f"^Delivery #{cpe.pk} is already deleted.$"):
         delete_delivery(cpe, by=admin, reason="Again")
