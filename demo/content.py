@@ -13,6 +13,14 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from courses.credit_kinds import (
+    ACPE_CONTACT_HOURS,
+    AMA_PRA_CATEGORY_1,
+    ANCC_CONTACT_HOURS,
+    MOC_POINTS,
+    standard_kind,
+)
+from courses.credit_rules import accreditation_statement
 from courses.models import (
     CommercialSupport,
     CreditType,
@@ -29,7 +37,6 @@ from quizzes.models import PostTest, QuestionKind
 
 DEMO_DIR = Path(__file__).resolve().parent
 SLUG = "nemolizumab-cutaneous-eruptions-atopic-dermatitis"
-AMA_PRA_CATEGORY_1 = "ama-pra-category-1"
 RELEASE_DATE = datetime.date(2025, 9, 1)
 
 NOT_STATED = "Demonstration text: the source article does not state {what}."
@@ -179,22 +186,32 @@ QUESTIONS = [
 
 
 def ensure_ama_credit_type() -> CreditType:
-    credit_type, _ = CreditType.objects.get_or_create(
-        code=AMA_PRA_CATEGORY_1,
-        defaults={
-            "name": "AMA PRA Category 1 Credit™",
-            "name_plural": "AMA PRA Category 1 Credits™",
-            "italic_name": True,
-            "designation_template": (
-                "{provider} designates this enduring material for a maximum of {amount} "
-                "{credit}. Physicians should claim only the credit commensurate with the "
-                "extent of their participation in the activity."
-            ),
-            "for_designations": ["MD", "DO"],
-            "position": 0,
-        },
-    )
-    return credit_type
+    """The AMA PRA Category 1 Credit™ kind (a standard kind, created if missing)."""
+    return standard_kind(AMA_PRA_CATEGORY_1)
+
+
+# The demo is designated for the whole team, as a jointly accredited provider would: AMA
+# credit, ABIM MOC points, ANCC and ACPE contact hours. Demonstration data: the source
+# article states no credit, and the UAN below is a made-up number of the right shape.
+DEMO_UAN = "JA0000000-0000-25-001-H01-P"
+DEMO_DESIGNATIONS = [
+    (AMA_PRA_CATEGORY_1, {}),
+    (MOC_POINTS, {"moc_board": "ABIM", "moc_category": "MK"}),
+    (ANCC_CONTACT_HOURS, {}),
+    (ACPE_CONTACT_HOURS, {"uan": DEMO_UAN}),
+]
+DEMO_MAXIMUM = Decimal("0.25")
+
+
+def ensure_demo_designations(module: Module) -> None:
+    """Give the demo module every designation of DEMO_DESIGNATIONS it lacks (a demo loaded
+    before credit designations existed gains them too). Idempotent."""
+    for code, extra in DEMO_DESIGNATIONS:
+        module.credits.get_or_create(
+            credit_type=standard_kind(code),
+            moc_board=extra.get("moc_board", ""),
+            defaults={"max_credits": DEMO_MAXIMUM, **extra},
+        )
 
 
 @transaction.atomic
@@ -203,6 +220,7 @@ def load_demo_content() -> tuple[Module, bool]:
     finds it and changes nothing."""
     existing = Module.objects.filter(slug=SLUG).first()
     if existing is not None:
+        ensure_demo_designations(existing)
         return existing, False
 
     provider = settings.CME_PROVIDER_NAME
@@ -221,9 +239,8 @@ def load_demo_content() -> tuple[Module, bool]:
         estimated_minutes=15,
         body=(DEMO_DIR / "nemolizumab.md").read_text(encoding="utf-8"),
         accreditation_statement=(
-            f"{provider} is accredited by the Accreditation Council for Continuing Medical "
-            "Education (ACCME) to provide continuing medical education for physicians. "
-            "(Demonstration text: this site is a demonstration, not an accredited provider.)"
+            accreditation_statement(provider=provider, jointly_accredited=True)
+            + " (Demonstration text: this site is a demonstration, not an accredited provider.)"
         ),
         commercial_support=CommercialSupport.NONE,
         commercial_support_statement=DEMO_COMMERCIAL_SUPPORT_NOTE,
@@ -258,7 +275,7 @@ def load_demo_content() -> tuple[Module, bool]:
             **person,
         )
 
-    module.credits.create(credit_type=ensure_ama_credit_type(), max_credits=Decimal("0.25"))
+    ensure_demo_designations(module)
 
     post_test = PostTest.objects.create(module=module, shuffle_choices=True)
     for position, (objective_number, kind, stem, choices, rationale) in enumerate(

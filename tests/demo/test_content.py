@@ -1,4 +1,5 @@
 import re
+from decimal import Decimal
 
 import pytest
 from auditlog.models import LogEntry
@@ -155,13 +156,38 @@ def test_every_figure_in_a_correct_demo_answer_is_stated_in_the_article():
             assert figure in module.body, (choice.text, figure)
 
 
-def test_the_demo_offers_a_quarter_ama_credit():
+def test_the_demo_is_designated_for_the_whole_team_as_demonstration_data():
+    """AMA credit, ABIM MOC points, ANCC and ACPE contact hours, 0.25 each, under the Joint
+    Accreditation statement marked as demonstration text."""
     module, _ = load_demo_content()
 
-    offering = module.credits.get()
+    designations = {
+        (d.credit_type.code, d.moc_board): d for d in module.credits.select_related("credit_type")
+    }
 
-    assert offering.designation_statement() == (
+    assert sorted(designations) == [
+        ("acpe-contact-hours", ""), ("ama-pra-category-1", ""), ("ancc-contact-hours", ""),
+        ("moc-points", "ABIM"),
+    ]  # fmt: skip
+    assert {d.max_credits for d in designations.values()} == {Decimal("0.25")}
+    assert designations[("ama-pra-category-1", "")].designation_statement() == (
         "Demo CME Provider designates this enduring material for a maximum of 0.25 "
         "AMA PRA Category 1 Credit™. Physicians should claim only the credit commensurate "
         "with the extent of their participation in the activity."
     )
+    assert all(not d.designation_problems() for d in designations.values())
+    assert module.accreditation_statement.startswith(
+        "In support of improving patient care, Demo CME Provider is jointly accredited"
+    )
+    assert module.accreditation_statement.endswith(
+        "(Demonstration text: this site is a demonstration, not an accredited provider.)"
+    )
+
+
+def test_a_demo_loaded_before_designations_gains_them_on_the_next_load():
+    module, _ = load_demo_content()
+    module.credits.exclude(credit_type__code="ama-pra-category-1").delete()
+
+    load_demo_content()
+
+    assert module.credits.count() == 4
