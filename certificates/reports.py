@@ -236,7 +236,7 @@ def completion_rows(filter: CompletionFilter) -> Iterator[tuple]:
 
 # The PARS activity ID of a module. Modules have no such field yet, so the module's slug
 # stands in for it; when the field is added, change this one lookup.
-PARS_ACTIVITY_ID_LOOKUP = "module__slug"
+PARS_ACTIVITY_ID_LOOKUP = "module__pars_activity_id"
 
 # The columns of the PARS learner batch file, in order: (header, key of the record built by
 # `_pars_record`). This is the ONE place the column list lives. It follows ACCME's learner

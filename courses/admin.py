@@ -86,6 +86,7 @@ class ModuleAdmin(ModelAdmin):
             {
                 "fields": [
                     "accreditation_statement",
+                    "pars_activity_id",
                     "commercial_support",
                     "commercial_support_statement",
                 ]

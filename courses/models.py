@@ -3,7 +3,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator, MinValueValidator, URLValidator
+from django.core.validators import (
+    MaxLengthValidator,
+    MinValueValidator,
+    RegexValidator,
+    URLValidator,
+)
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -195,6 +200,14 @@ class Module(models.Model):
             "Markdown; start section headings with #. Scripts and unsafe links are removed "
             "when shown."
         ),
+    )
+    pars_activity_id = models.CharField(
+        "PARS activity ID",
+        max_length=9,
+        blank=True,
+        validators=[RegexValidator(r"^\d{9}$", "A PARS activity ID has 9 digits.")],
+        help_text="The 9-digit ID ACCME's PARS gave this activity; needed to report "
+        "completions (AMA credit for state boards, MOC points).",
     )
     accreditation_statement = models.TextField(
         blank=True,

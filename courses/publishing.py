@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.audit import recorded_as
+from courses.credit_rules import ReportingChannel
 from courses.exceptions import ModuleActionRefused, PublishRefused
 from courses.models import (
     CommercialSupport,
@@ -92,6 +93,13 @@ def publication_problems(module: Module) -> list[str]:
         problems.append("Offer at least one credit type with its maximum credits.")
     for designation in designations:
         problems.extend(designation.designation_problems())
+    if not module.pars_activity_id and any(
+        d.credit_type.reporting_channel == ReportingChannel.PARS for d in designations
+    ):
+        problems.append(
+            "Give the activity's 9-digit PARS activity ID: its AMA credit and MOC points are "
+            "reported to ACCME's PARS."
+        )
     if not module.release_date or not module.expiration_date:
         problems.append("Set the release date and the expiry date.")
     elif module.expiration_date <= module.release_date:

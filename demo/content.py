@@ -194,6 +194,7 @@ def ensure_ama_credit_type() -> CreditType:
 # credit, ABIM MOC points, ANCC and ACPE contact hours. Demonstration data: the source
 # article states no credit, and the UAN below is a made-up number of the right shape.
 DEMO_UAN = "JA0000000-0000-25-001-H01-P"
+DEMO_PARS_ACTIVITY_ID = "000000001"
 DEMO_DESIGNATIONS = [
     (AMA_PRA_CATEGORY_1, {}),
     (MOC_POINTS, {"moc_board": "ABIM", "moc_category": "MK"}),
@@ -221,6 +222,9 @@ def load_demo_content() -> tuple[Module, bool]:
     existing = Module.objects.filter(slug=SLUG).first()
     if existing is not None:
         ensure_demo_designations(existing)
+        if not existing.pars_activity_id:
+            Module.objects.filter(pk=existing.pk).update(pars_activity_id=DEMO_PARS_ACTIVITY_ID)
+            existing.refresh_from_db()
         return existing, False
 
     provider = settings.CME_PROVIDER_NAME
@@ -238,6 +242,8 @@ def load_demo_content() -> tuple[Module, bool]:
         ),
         estimated_minutes=15,
         body=(DEMO_DIR / "nemolizumab.md").read_text(encoding="utf-8"),
+        # Demonstration data: a made-up PARS activity ID of the right shape.
+        pars_activity_id=DEMO_PARS_ACTIVITY_ID,
         accreditation_statement=(
             accreditation_statement(provider=provider, jointly_accredited=True)
             + " (Demonstration text: this site is a demonstration, not an accredited provider.)"

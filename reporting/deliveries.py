@@ -84,8 +84,8 @@ def delivery_record(line: CreditLine, profile: Profile) -> dict:
 
     Keys for ACCME PARS (line.reporting_channel "pars"):
         provider_id      str, the ACCME provider ID (setting CME_ACCME_PROVIDER_ID; "" unset)
-        activity_id      str, the PARS activity ID (the module's slug stands in until
-                         modules carry a PARS activity ID field)
+        activity_id      str, the module's 9-digit PARS activity ID (Module.pars_activity_id;
+                         the publish checks require it when a line reports to PARS)
         first_name, last_name   str, the account's names ("" when missing)
         birth_month, birth_day  int 1-12 / 1-31, or None when missing
         completed_on     str, ISO date "2026-11-30": the day the learner passed
@@ -129,7 +129,7 @@ def delivery_record(line: CreditLine, profile: Profile) -> dict:
     user = profile.user
     return {
         "provider_id": settings.CME_ACCME_PROVIDER_ID,
-        "activity_id": claim.module.slug,
+        "activity_id": claim.module.pars_activity_id,
         "first_name": user.first_name.strip(),
         "last_name": user.last_name.strip(),
         "birth_month": profile.birth_month,

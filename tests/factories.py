@@ -114,6 +114,7 @@ class ModuleFactory(factory.django.DjangoModelFactory):
         "Education (ACCME) to provide continuing medical education for physicians."
     )
     commercial_support = CommercialSupport.NONE
+    pars_activity_id = factory.Sequence(lambda n: f"{200000000 + n:09d}")
     release_date = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
     expiration_date = factory.LazyFunction(
         lambda: timezone.localdate() + datetime.timedelta(days=365)

@@ -350,11 +350,11 @@ def test_pars_rows_cover_consenting_learners_one_row_per_board_id(pars_learners)
 
     assert header == tuple(header for header, _ in PARS_COLUMNS)
     assert data == [
-        ("ABIM", "123456", "", "Maria", two_boards.last_name, "3", "9", module.slug,
+        ("ABIM", "123456", "", "Maria", two_boards.last_name, "3", "9", module.pars_activity_id,
          "03/01/2025", "0.75"),
-        ("ABP", "P-22", "", "Maria", two_boards.last_name, "3", "9", module.slug,
+        ("ABP", "P-22", "", "Maria", two_boards.last_name, "3", "9", module.pars_activity_id,
          "03/01/2025", "0.75"),
-        ("", "", VALID_NPI, "Maria", npi_only.last_name, "11", "30", module.slug,
+        ("", "", VALID_NPI, "Maria", npi_only.last_name, "11", "30", module.pars_activity_id,
          "03/02/2025", "0.25"),
     ]  # fmt: skip
 

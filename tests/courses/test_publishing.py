@@ -223,3 +223,28 @@ def test_a_new_module_starts_with_the_joint_accreditation_statement_when_jointly
     html = client.get(reverse("admin:courses_module_add")).content.decode()
 
     assert "In support of improving patient care, Acme CE is jointly accredited" in html
+
+
+def test_a_module_reporting_to_pars_needs_its_pars_activity_id(course_author):
+    module = ready_draft()
+    module.pars_activity_id = ""
+    module.save()
+
+    with pytest.raises(PublishRefused) as excinfo:
+        publish_module(module, by=course_author)
+
+    assert excinfo.value.problems == [
+        "Give the activity's 9-digit PARS activity ID: its AMA credit and MOC points are "
+        "reported to ACCME's PARS."
+    ]
+
+
+def test_a_pars_activity_id_has_nine_digits():
+    from django.core.exceptions import ValidationError
+
+    module = ModuleFactory.build(pars_activity_id="12345")
+
+    with pytest.raises(ValidationError) as excinfo:
+        module.full_clean(exclude=["slug"])
+
+    assert excinfo.value.message_dict["pars_activity_id"] == ["A PARS activity ID has 9 digits."]

@@ -17,15 +17,14 @@ from tests.factories import UserFactory, post_test_with_questions
 UAN = "JA4008162-0000-26-123-H01-P"
 
 
-def team_module(*, pars_activity_id: str = ""):
-    """A module designated for AMA credit 1, ABIM MOC 1, ABP MOC 1 and ACPE 1 (UAN). Its
-    slug stands in for the PARS activity ID (reporting.deliveries.delivery_record): give
-    `pars_activity_id` (9 digits) for records PARS's file takes."""
+def team_module(*, pars_activity_id: str = "202612345"):
+    """A module designated for AMA credit 1, ABIM MOC 1, ABP MOC 1 and ACPE 1 (UAN), with
+    `pars_activity_id` (9 digits) as its PARS activity ID when given."""
     post_test = post_test_with_questions(3)
     module = post_test.module
     if pars_activity_id:
-        module.slug = pars_activity_id
-        module.save(update_fields=["slug"])
+        module.pars_activity_id = pars_activity_id
+        module.save(update_fields=["pars_activity_id"])
     for code, extra in (
         (AMA_PRA_CATEGORY_1, {}),
         (MOC_POINTS, {"moc_board": "ABIM", "moc_category": "MK"}),

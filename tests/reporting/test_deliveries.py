@@ -51,7 +51,7 @@ def test_a_consenting_internist_gets_a_pars_delivery_for_ama_credit_and_abim_poi
     assert ama.deadline == claim.completed_on + datetime.timedelta(days=30)
     assert ama.record == {
         "provider_id": "",
-        "activity_id": module.slug,
+        "activity_id": module.pars_activity_id,
         "first_name": "Ana",
         "last_name": "Lima",
         "birth_month": 3,
