@@ -124,7 +124,7 @@ def test_an_administrator_filters_exports_and_revokes_a_certificate_with_a_reaso
     )
     expect(completion_rows(page)).to_have_count(2)
     expect(completion_rows(page).first).to_contain_text("30 November 2025")
-    expect(completion_rows(page).last).to_contain_text("1 Mar 2025")
+    expect(completion_rows(page).last).to_contain_text("1 March 2025")
     expect(completions_table(page)).not_to_contain_text("Ben Okafor")
 
     # The CSV of what the filter shows.
