@@ -93,6 +93,19 @@ def learner_certificates(learner: User) -> QuerySet[Certificate]:
     )
 
 
+@dataclass(frozen=True)
+class TranscriptLine:
+    """One credit line as the transcript shows it: `name` groups the totals (the kind's
+    name, or what a record of participation was designated for), `detail` the MOC board,
+    `status` what the registry reporting says of it ("" when the line is reported nowhere;
+    a str that may carry a `url` to the profile field to fix)."""
+
+    name: str
+    amount: Decimal
+    detail: str
+    status: str
+
+
 @dataclass
 class TranscriptYear:
     year: int
@@ -111,23 +124,31 @@ class Transcript:
 def transcript(
     learner: User, *, start: datetime.date | None = None, end: datetime.date | None = None
 ) -> Transcript:
-    """Certificates completed in [start, end], grouped by year, with credit totals per credit
-    type for each year and for the whole range. Revoked credit is listed but not counted."""
-    certificates = learner_certificates(learner)
+    """Certificates completed in [start, end], grouped by year, each with its credit lines
+    (`certificate.lines_shown`, TranscriptLine) and their delivery status, with totals per
+    kind of credit for each year and for the whole range. Revoked credit is listed but not
+    counted."""
+    certificates = learner_certificates(learner).prefetch_related("claim__lines")
     if start:
         certificates = certificates.filter(claim__completed_on__gte=start)
     if end:
         certificates = certificates.filter(claim__completed_on__lte=end)
+    certificates = list(certificates)
+    statuses = line_statuses(line for c in certificates for line in c.claim.lines.all())
     years: dict[int, TranscriptYear] = {}
     totals: dict[str, Decimal] = {}
     for certificate in certificates:
         claim = certificate.claim
         entry = years.setdefault(claim.completed_on.year, TranscriptYear(claim.completed_on.year))
+        certificate.lines_shown = [
+            _transcript_line(certificate, line, statuses.get(line.pk, ""))
+            for line in claim.lines.all()
+        ]
         entry.certificates.append(certificate)
         if certificate.status in COUNTED:
-            name = credit_label(certificate)
-            entry.totals[name] = entry.totals.get(name, Decimal(0)) + claim.amount
-            totals[name] = totals.get(name, Decimal(0)) + claim.amount
+            for line in certificate.lines_shown:
+                entry.totals[line.name] = entry.totals.get(line.name, Decimal(0)) + line.amount
+                totals[line.name] = totals.get(line.name, Decimal(0)) + line.amount
     return Transcript(
         years=sorted(years.values(), key=lambda y: y.year, reverse=True),
         totals=totals,
@@ -136,8 +157,19 @@ def transcript(
     )
 
 
+def _transcript_line(certificate: Certificate, line, status: str) -> TranscriptLine:
+    snapshot = line.snapshot
+    participation = certificate.printed.get("kind") == "participation" and (
+        snapshot.get("migrated") or snapshot.get("label", "").startswith("Record of participation")
+    )
+    name = credit_label(certificate) if participation else snapshot.get("name", "")
+    return TranscriptLine(
+        name=name, amount=line.amount, detail=snapshot.get("moc_board", ""), status=status
+    )
+
+
 def credit_label(certificate: Certificate) -> str:
-    name = certificate.printed["credit_type_name"]
+    name = certificate.printed.get("credit_type_name") or certificate.claim.credit_type.name
     if certificate.printed.get("kind") == "participation":
         return f"Participation (hours) — activity designated for {name}"
     return name

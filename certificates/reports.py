@@ -16,9 +16,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, QuerySet, Sum
 
-from accounts.models import BoardIdentifier, Designation, User
+from accounts.models import BoardIdentifier, CertifyingBoard, Designation, User
 from certificates.models import CertificateKind, CertificateStatus, CreditClaim
 from courses.models import CreditType, Module, ModuleStatus, format_credits
 
@@ -287,7 +287,13 @@ def _pars_claims(filter: CompletionFilter) -> QuerySet[CreditClaim]:
 
 
 def _has_board_id() -> Exists:
-    return Exists(BoardIdentifier.objects.filter(profile_id=OuterRef("learner__profile")))
+    """Whether the learner holds an ID for a board that reports through PARS (IDs kept for
+    ABD or ABFM never count)."""
+    return Exists(
+        BoardIdentifier.objects.reported_through_pars().filter(
+            profile_id=OuterRef("learner__profile")
+        )
+    )
 
 
 _IDENTIFIED = (
@@ -298,8 +304,8 @@ _IDENTIFIED = (
 )
 
 _PARS_LOOKUPS = (
-    "learner__profile__board_ids__board",
-    "learner__profile__board_ids__identifier",
+    "pars_board_ids__board",
+    "pars_board_ids__identifier",
     "learner__profile__npi",
     "learner__first_name",
     "learner__last_name",
@@ -317,8 +323,14 @@ def _pars_values(filter: CompletionFilter):
     return (
         _pars_claims(filter)
         .filter(_IDENTIFIED)
+        .annotate(
+            pars_board_ids=FilteredRelation(
+                "learner__profile__board_ids",
+                condition=Q(learner__profile__board_ids__board__in=CertifyingBoard.values),
+            )
+        )
         .values_list(*_PARS_LOOKUPS)
-        .order_by("completed_on", "pk", "learner__profile__board_ids__board")
+        .order_by("completed_on", "pk", "pars_board_ids__board")
     )
 
 

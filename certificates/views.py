@@ -32,7 +32,7 @@ from certificates.issuance import (
     verification_url,
 )
 from certificates.models import Certificate, CertificateStatus, CreditClaim, ExportJob
-from certificates.queries import credit_label, evaluation_summary, transcript
+from certificates.queries import evaluation_summary, transcript
 from certificates.revocation import render_stamped_copy
 from core.ratelimits import limit_rate
 from core.spreadsheets import csv_response
@@ -297,18 +297,23 @@ def transcript_page(request):
 def transcript_csv(learner, data) -> HttpResponse:
     """The transcript as a CSV download, through the site's spreadsheet writer: titles are
     written by authors, so one that starts like a formula is neutralized."""
-    header = ("Completed on", "Activity", "Credit type", "Credit", "Certificate number", "Status")
+    header = (
+        "Completed on", "Activity", "Credit type", "Credit", "Certificate number", "Status",
+        "Reporting",
+    )  # fmt: skip
     rows = (
         (
             certificate.claim.completed_on.isoformat(),
             certificate.printed["activity_title"],
-            credit_label(certificate),
-            certificate.claim.amount,
+            f"{line.name} ({line.detail})" if line.detail else line.name,
+            line.amount,
             certificate.number,
             certificate.get_status_display(),
+            str(line.status),
         )
         for year in data.years
         for certificate in year.certificates
+        for line in certificate.lines_shown
     )
     return csv_response(
         itertools.chain([header], rows), filename="cme-transcript.csv", streaming=False

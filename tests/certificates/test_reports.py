@@ -601,3 +601,25 @@ def test_an_excel_export_beyond_the_sheet_limit_fails_before_writing(
         "An Excel sheet holds at most 1 rows under its header; "
         "narrow the filters or export CSV instead."
     )
+
+
+def test_ids_kept_for_boards_that_do_not_report_through_pars_stay_out_of_the_pars_file():
+    """ABD and ABFM do not take reports through PARS: an ID kept for one of them is not a
+    row of the file (the learner is identified by their PARS board or NPI instead)."""
+    from accounts.models import BoardIdentifier
+
+    module = new_module()
+    learner = learner_with("MD")
+    profile = learner.profile
+    profile.reports_to_boards, profile.birth_month, profile.birth_day = True, 3, 9
+    profile.save()
+    BoardIdentifier.objects.create(profile=profile, board="ABIM", identifier="123456")
+    BoardIdentifier.objects.bulk_create(
+        [BoardIdentifier(profile=profile, board="ABD", identifier="999")]
+    )
+    complete(learner, module, on=datetime.date(2025, 3, 1))
+
+    rows, _ = pars_rows(CompletionFilter())
+
+    boards = [row[0] for row in list(rows)[1:]]
+    assert boards == ["ABIM"]

@@ -315,7 +315,7 @@ def test_revoked_credit_is_listed_but_not_counted(client, learner, cme_administr
     pdf = client.get(reverse("certificates:transcript"), {"format": "pdf"}).content
     assert f"{revoked.number} (revoked on {revoked_on:%Y-%m-%d}; not counted)" in pdf_text(pdf)
     csv_text = body_of(client.get(reverse("certificates:transcript"), {"format": "csv"})).decode()
-    assert csv_text.splitlines()[1].endswith(f",{revoked.number},Revoked")
+    assert csv_text.splitlines()[1].endswith(f",{revoked.number},Revoked,")
 
 
 def test_the_transcript_downloads_as_csv_and_pdf(client, learner):
@@ -327,7 +327,7 @@ def test_the_transcript_downloads_as_csv_and_pdf(client, learner):
     pdf = client.get(reverse("certificates:transcript"), {"format": "pdf"})
 
     assert csv_text.splitlines()[0] == (
-        "Completed on,Activity,Credit type,Credit,Certificate number,Status"
+        "Completed on,Activity,Credit type,Credit,Certificate number,Status,Reporting"
     )
     assert f"2025-03-01,{certificate.printed['activity_title']}," in csv_text
     assert pdf["Content-Type"] == "application/pdf"
@@ -512,3 +512,34 @@ def test_the_claim_page_says_which_identifier_a_line_needs_and_links_to_the_prof
     html = " ".join(response.content.decode().split())
     assert "To report this credit we need your ABIM ID:" in html
     assert "/accounts/profile/?focus=board_id&amp;board=ABIM" in html
+
+
+def test_the_transcript_shows_each_line_and_what_became_of_its_report(client, module):
+    """A pharmacist without an NABP e-Profile ID sees the ACPE line waiting for it, with a
+    link to the profile field (the reporting app says so through register_line_status)."""
+    from decimal import Decimal
+
+    from courses.credit_kinds import ACPE_CONTACT_HOURS, standard_kind
+    from courses.models import ModuleCredit
+    from tests.certificates.conftest import claim, evaluate, pass_post_test
+    from tests.factories import UserFactory
+
+    ModuleCredit.objects.create(
+        module=module, credit_type=standard_kind(ACPE_CONTACT_HOURS), max_credits=Decimal("0.25"),
+        uan="JA4008162-0000-26-123-H01-P",
+    )  # fmt: skip
+    pharmacist = UserFactory(profile__designation="PharmD")
+    pass_post_test(pharmacist, module.post_test)
+    evaluate(pharmacist, module)
+    claim(pharmacist, module)
+    client.force_login(pharmacist)
+
+    page = " ".join(client.get(reverse("certificates:transcript")).content.decode().split())
+    csv_text = client.get(reverse("certificates:transcript"), {"format": "csv"}).content.decode()
+
+    assert "0.25 ACPE contact hour" in page
+    assert "Waiting for your NABP e-Profile ID" in page
+    assert "/accounts/profile/?focus=nabp_epid" in page
+    assert (
+        "ACPE contact hour,0.25," in csv_text and "Waiting for your NABP e-Profile ID" in csv_text
+    )

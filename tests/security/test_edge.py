@@ -317,7 +317,7 @@ class TestSpreadsheetFiles:
             {
                 "learner": f'=HYPERLINK("https://x") {forged.last_name}',
                 "board": "",
-                "activity": module.slug,
+                "activity": module.pars_activity_id,
                 "completed_on": "03/01/2025",
                 "fields": ["First Name"],
                 "reason": PARS_REFUSAL,
