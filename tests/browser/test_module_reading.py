@@ -43,7 +43,7 @@ def test_a_learner_finds_the_module_and_reads_disclosures_before_the_article(
             "Learning objectives",
             "Article",
             "References",
-            "Ready to claim your credits?",
+            "Take the post-test",
         )
     ]
     tops = [region.bounding_box()["y"] for region in regions]

@@ -220,8 +220,34 @@ def test_the_last_failed_attempt_says_no_attempts_are_left_and_whom_to_contact(
     assert "No attempts left" in html
     assert "cme-support@localhost" in html
     assert "Rationale:" in html  # the default policy reviews after the last attempt
-    assert "You have used all your attempts at this post-test." in page
+    # The field's example: the page said "Ready to claim your credits? … 0 of 3 attempts
+    # left … review carefully before you submit", and the result "did not pass this time".
+    assert ">You did not pass</h2>" in html and "this time" not in html
+    assert "You have used all 3 attempts at this post-test" in page
     assert "Start the post-test" not in page
+    assert "Ready to claim your credits?" not in page
+    assert "review the article carefully before you submit" not in page
+    assert "attempts left to pass" not in page
+
+
+def test_a_passed_learner_s_page_names_the_one_next_step(client, ready_learner, post_test):
+    client.force_login(ready_learner)
+    attempt = start_attempt(ready_learner, post_test=post_test)
+    submit_attempt(attempt, answers=answers_for(attempt))
+
+    page = " ".join(client.get(post_test.module.get_absolute_url()).content.decode().split())
+
+    assert "You passed: claim your credit" in page
+    assert "Evaluate and claim credit" in page
+    assert "Start the post-test" not in page
+    assert "review the article carefully" not in page
+
+
+def test_the_page_does_not_promise_a_certificate_at_once(client, post_test):
+    page = client.get(post_test.module.get_absolute_url()).content.decode()
+
+    assert "issued at once" not in page
+    assert "Your certificate is prepared within a minute or two of your claim" in page
 
 
 @pytest.mark.parametrize(
