@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -34,6 +34,7 @@ from certificates.issuance import (
 from certificates.models import Certificate, CertificateStatus, CreditClaim, ExportJob
 from certificates.queries import evaluation_summary, transcript
 from certificates.revocation import render_stamped_copy
+from core.downloads import respond_with_stored_file
 from core.ratelimits import limit_rate
 from core.spreadsheets import csv_response
 from courses.models import CreditType, Module
@@ -176,11 +177,8 @@ def download(request, pk):
         filename = f"{certificate.number}-{certificate.status}.pdf"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
-    return FileResponse(
-        certificate.pdf.open("rb"),
-        as_attachment=True,
-        filename=filename,
-        content_type="application/pdf",
+    return respond_with_stored_file(
+        certificate.pdf, filename=filename, content_type="application/pdf"
     )
 
 
@@ -405,9 +403,7 @@ def export_download(request, pk):
     if not job.file:
         raise Http404("This export has no file yet.")
     extension = {"completions_csv": "csv", "completions_xlsx": "xlsx", "pars": "txt"}[job.kind]
-    return FileResponse(
-        job.file.open("rb"), as_attachment=True, filename=f"cme-{job.kind}-{job.pk}.{extension}"
-    )
+    return respond_with_stored_file(job.file, filename=f"cme-{job.kind}-{job.pk}.{extension}")
 
 
 @permission_required(REPORTS_PERMISSION, raise_exception=True)

@@ -262,11 +262,41 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 STORAGES = {
-    # Certificates and exports go through this storage; point it at S3-compatible storage
-    # with django-storages in production (docs/deployment.md).
+    # Certificates, exports, registry batches and results files (everything a worker writes
+    # for the web to serve) go through this storage: the local MEDIA_ROOT folder by default,
+    # an S3-compatible object store when AWS_STORAGE_BUCKET_NAME is set (below).
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# S3-compatible object store (django-storages, boto3): AWS S3, SeaweedFS, MinIO, Ceph. Needed
+# as soon as the web processes and the workers do not share one disk (docs/deployment.md).
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            # Empty: AWS itself; else the store's address, e.g. http://127.0.0.1:8333.
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            # Empty keys: boto3 looks for credentials itself (instance role, ~/.aws).
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+            # "path" for stores without a DNS name per bucket (SeaweedFS, MinIO on one host).
+            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
+            "signature_version": "s3v4",
+            # Objects are private; the site hands them out itself or through signed URLs.
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": env.int("CME_DOWNLOAD_URL_SECONDS", default=300),
+            # As on the local disk: a name already taken gets a suffix, never overwritten.
+            "file_overwrite": False,
+        },
+    }
+# Downloads of stored files (certificates, exports): False streams the file from the
+# storage through the web process; True redirects to a signed URL of the object store,
+# valid CME_DOWNLOAD_URL_SECONDS (only with AWS_STORAGE_BUCKET_NAME; ignored on a local disk).
+CME_DOWNLOAD_REDIRECT = env.bool("CME_DOWNLOAD_REDIRECT", default=False)
 
 # Cache ------------------------------------------------------------------------
 
