@@ -275,6 +275,7 @@ def post_json(url: str, body: dict, *, api_key: str, timeout: float, name: str):
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             content = response.read(MAX_ANSWER_BYTES)
     except urllib.error.HTTPError as error:
+        error.close()
         if error.code >= 500:
             raise RegistryUnavailable(
                 f"{name} answered with a server error ({error.code}). {after}"
@@ -292,11 +293,11 @@ def post_json(url: str, body: dict, *, api_key: str, timeout: float, name: str):
             raise RegistryUnavailable(
                 f"{name} did not answer within {timeout:g} seconds. {after}"
             ) from error
-        raise RegistryUnavailable(
-            f"{name} could not be reached ({error.reason}). {after}"
-        ) from error
+        reason = getattr(error.reason, "strerror", None) or error.reason
+        raise RegistryUnavailable(f"{name} could not be reached ({reason}). {after}") from error
     except OSError as error:
-        raise RegistryUnavailable(f"{name} could not be reached ({error}). {after}") from error
+        reason = error.strerror or error
+        raise RegistryUnavailable(f"{name} could not be reached ({reason}). {after}") from error
     try:
         return json.loads(content)
     except (UnicodeDecodeError, json.JSONDecodeError):

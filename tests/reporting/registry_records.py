@@ -4,6 +4,8 @@ writers read. The records follow reporting.deliveries.delivery_record's keys."""
 
 import datetime
 
+from django.utils import timezone
+
 from certificates.models import CreditLine
 from reporting.models import Delivery, DeliveryStatus, Registry
 from tests.certificates.conftest import claim, evaluate, pass_post_test
@@ -63,10 +65,8 @@ def make_delivery(
         registry=registry,
         status=status,
         record=base,
-        deadline=datetime.date(2027, 1, 2),
-        sent_at=datetime.datetime(2026, 12, 4, tzinfo=datetime.UTC)
-        if status == DeliveryStatus.SENT
-        else None,
+        deadline=timezone.localdate() + datetime.timedelta(days=30),
+        sent_at=timezone.now() if status == DeliveryStatus.SENT else None,
     )
     delivery.record["delivery_id"] = delivery.pk
     delivery.save(update_fields=["record"])

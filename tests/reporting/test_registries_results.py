@@ -66,7 +66,8 @@ def test_a_pars_results_file_accepts_and_rejects_with_the_registrys_reason(modul
         "file_name": "results.csv",
     }
     assert results.uploaded_by == administrator
-    assert results.file.read().startswith(b"Record ID,Status,Reason")
+    with results.file.open("rb") as kept:
+        assert kept.read().startswith(b"Record ID,Status,Reason")
 
 
 def test_a_cpe_monitor_results_file_names_records_by_epid_uan_and_date(module, administrator):
