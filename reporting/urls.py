@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from reporting import views
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.delivery_list, name="deliveries"),
     path("actions/", views.delivery_action, name="delivery_action"),
     path("activity-data/", views.activity_data_page, name="activity_data"),
+    path("registries/", include("reporting.registries.urls")),
 ]
