@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.dateformat import format as format_date
 
 from accounts.emails import has_confirmed_email
 from accounts.identifiers import identifier_label, missing_identifier_codes, profile_url_for
@@ -26,6 +25,7 @@ from certificates.models import (
     CreditLine,
 )
 from certificates.queueing import schedule_issuance
+from core.formats import format_day
 from courses.credit_rules import MocCategory, RecordKind
 from courses.models import Module
 from quizzes.models import Attempt
@@ -169,7 +169,7 @@ def claim_credit(
         )
     if module.is_expired(learner_today(learner)):
         raise NotEligible(
-            f"This activity expired on {format_date(module.expiration_date, 'j F Y')} (the end "
+            f"This activity expired on {format_day(module.expiration_date)} (the end "
             "of that day in your time zone); credit can no longer be claimed."
         )
     passed = (

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateformat import format as format_date
 
 from accounts.timezones import learner_time_zone
 from certificates.issuance import render_certificate_html, render_certificate_pdf
@@ -23,6 +22,7 @@ from certificates.models import (
     CertificateEventKind,
     CertificateStatus,
 )
+from core.formats import format_day
 from core.plaintext import render_plain_text
 
 logger = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ def stamp_text(certificate: Certificate) -> str:
     "REVOKED on 3 May 2026" or "SUPERSEDED by certificate CME-2026-0A1B2C3D"; empty for a
     certificate that is valid or still being prepared."""
     if certificate.status == CertificateStatus.REVOKED:
-        return f"REVOKED on {format_date(timezone.localtime(certificate.revoked_at), 'j F Y')}"
+        return f"REVOKED on {format_day(certificate.revoked_at)}"
     if certificate.status == CertificateStatus.SUPERSEDED:
         if certificate.superseded_by_id:
             return f"SUPERSEDED by certificate {certificate.superseded_by.number}"

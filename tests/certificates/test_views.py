@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 from certificates.issuance import issue_certificate, reissue_certificate, revoke_certificate
 from certificates.models import CertificateStatus, CreditClaim, Evaluation
+from core.formats import format_day
 from tests.certificates.conftest import claim, evaluate, pass_post_test
 from tests.factories import UserFactory, post_test_with_questions
 
@@ -313,7 +314,7 @@ def test_revoked_credit_is_listed_but_not_counted(client, learner, cme_administr
         in html
     )
     pdf = client.get(reverse("certificates:transcript"), {"format": "pdf"}).content
-    assert f"{revoked.number} (revoked on {revoked_on:%Y-%m-%d}; not counted)" in pdf_text(pdf)
+    assert f"{revoked.number} (revoked on {format_day(revoked_on)}; not counted)" in pdf_text(pdf)
     csv_text = body_of(client.get(reverse("certificates:transcript"), {"format": "csv"})).decode()
     assert csv_text.splitlines()[1].endswith(f",{revoked.number},Revoked,")
 
