@@ -86,6 +86,9 @@ def copy_post_test(post_test: PostTest, *, to_module, objective_map: dict) -> Po
         shuffle_questions=post_test.shuffle_questions,
         shuffle_choices=post_test.shuffle_choices,
         review_policy=post_test.review_policy,
+        draw_per_objective=post_test.draw_per_objective,
+        draw_total=post_test.draw_total,
+        attempt_delay=post_test.attempt_delay,
     )
     questions = post_test.questions.filter(is_active=True, current_version__isnull=False)
     for question in questions.select_related("current_version").order_by("position", "pk"):

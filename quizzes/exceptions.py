@@ -37,3 +37,12 @@ class IncompleteAnswers(PostTestError):
 
 class GrantRefused(PostTestError):
     pass
+
+
+class AttemptTooSoon(PostTestError):
+    """The post-test's delay between attempts has not yet passed; `allowed_at` is when it
+    does (aware, in the learner's time zone)."""
+
+    def __init__(self, message: str, *, allowed_at):
+        self.allowed_at = allowed_at
+        super().__init__(message)

@@ -17,6 +17,15 @@ class ReviewPolicy(models.TextChoices):
     NEVER = "never", "Never"
 
 
+class AttemptDelay(models.TextChoices):
+    """How long a learner waits after a graded attempt before starting the next one."""
+
+    NONE = "none", "No delay"
+    ONE_HOUR = "1h", "1 hour"
+    ONE_DAY = "24h", "24 hours"
+    NEXT_DAY = "next_day", "Until the next day in the learner's time zone"
+
+
 class PostTest(models.Model):
     """The assessment of one module edition, and the rules a learner is told before starting."""
 
@@ -58,6 +67,30 @@ class PostTest(models.Model):
         help_text="When learners see the correct answers and rationales: on the result page "
         "and in their personal-data download alike.",
     )
+    draw_per_objective = models.PositiveSmallIntegerField(
+        "questions drawn per objective",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Each attempt draws this many of the active questions assessing each "
+        "objective. Leave empty to give every question (or to draw a number in total).",
+    )
+    draw_total = models.PositiveSmallIntegerField(
+        "questions drawn in total",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Each attempt draws this many of the active questions, whatever their "
+        "objective. Leave empty to give every question (or to draw per objective).",
+    )
+    attempt_delay = models.CharField(
+        "delay between attempts",
+        max_length=20,
+        choices=AttemptDelay.choices,
+        default=AttemptDelay.NONE,
+        help_text="How long a learner waits after an attempt that did not pass before the "
+        "next one.",
+    )
 
     class Meta:
         constraints = [
@@ -69,6 +102,21 @@ class PostTest(models.Model):
                 condition=models.Q(max_attempts__isnull=True) | models.Q(max_attempts__gte=1),
                 name="max_attempts_at_least_one",
             ),
+            models.CheckConstraint(
+                condition=models.Q(draw_per_objective__isnull=True)
+                | models.Q(draw_total__isnull=True),
+                name="draw_per_objective_or_in_total",
+                violation_error_message="Draw questions per objective or in total, not both: "
+                "empty one of the two.",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(draw_per_objective__isnull=True) | models.Q(draw_per_objective__gte=1)
+                )
+                & (models.Q(draw_total__isnull=True) | models.Q(draw_total__gte=1)),
+                name="draw_at_least_one",
+                violation_error_message="Draw at least one question.",
+            ),
         ]
 
     def __str__(self):
@@ -77,6 +125,10 @@ class PostTest(models.Model):
     @property
     def has_attempt_limit(self) -> bool:
         return self.max_attempts is not None
+
+    @property
+    def draws_from_pool(self) -> bool:
+        return self.draw_per_objective is not None or self.draw_total is not None
 
 
 class QuestionKind(models.TextChoices):

@@ -15,6 +15,10 @@ Definitions:
 - A question's figures pool all its versions (an edited question keeps its statistics); it is
   labelled with its current version's stem and its position.
 - An attempt's total score is its number of items graded correct (`correct_count`).
+- Every active question is reported, whether or not an attempt was given it: a post-test
+  that draws from a pool (`PostTest.draw_per_objective`, `draw_total`) lists the questions
+  no graded attempt has drawn yet with no figures ("not yet drawn"). Each figure of a drawn
+  question counts only the attempts that drew it.
 """
 
 import math
@@ -86,6 +90,12 @@ class QuestionStatistics:
     point_biserial: float | None
     upper_lower_index: float | None
     choices: tuple[ChoiceFrequency, ...]
+
+    @property
+    def not_yet_drawn(self) -> bool:
+        """No graded attempt has been given this question yet: in a post-test that draws
+        from a pool, a question the draws have not reached."""
+        return self.responses == 0
 
     @property
     def too_easy(self) -> bool:
@@ -430,7 +440,8 @@ def item_analysis_csv_rows(analysis: ItemAnalysis) -> Iterator[tuple]:
     """Rows for a CSV download, header first: one row per question (position, stem,
     responses, facility, point-biserial, upper-lower index, flags), each followed by one
     row per choice (position repeated, then choice text, correct or not, times chosen and
-    share). Figures have four decimals; an undefined figure is an empty cell. Stems and
+    share). Figures have four decimals; an undefined figure is an empty cell; a question no
+    graded attempt has drawn says "not yet drawn" in the flags column. Stems and
     choices are the authors' text as it is: write the rows with core.spreadsheets, which
     keeps a spreadsheet from running them as formulas."""
     yield CSV_HEADER
@@ -442,7 +453,7 @@ def item_analysis_csv_rows(analysis: ItemAnalysis) -> Iterator[tuple]:
             _number(question.facility),
             _number(question.point_biserial),
             _number(question.upper_lower_index),
-            "; ".join(question.flags),
+            "not yet drawn" if question.not_yet_drawn else "; ".join(question.flags),
             "",
             "",
             "",

@@ -397,8 +397,24 @@ def item_analysis_page(request, slug):
             "module": post_test.module,
             "post_test": post_test,
             "analysis": analysis,
+            "pool_note": pool_note(post_test),
             # Built by quizzes.charts from escaped text only.
             "histogram": mark_safe(score_histogram_svg(analysis)),  # noqa: S308
             "facility_chart": mark_safe(facility_bars_svg(analysis)),  # noqa: S308
         },
+    )
+
+
+def pool_note(post_test: PostTest) -> str:
+    """What each attempt draws, for the author reading the item analysis ("" without a
+    draw)."""
+    if not post_test.draws_from_pool:
+        return ""
+    active = post_test.questions.filter(is_active=True, current_version__isnull=False).count()
+    if post_test.draw_total is not None:
+        return f"Each attempt draws {post_test.draw_total} of the {active} active questions."
+    count = post_test.draw_per_objective
+    return (
+        f"Each attempt draws {count} question{pluralize(count)} per objective from the "
+        f"{active} active questions."
     )
