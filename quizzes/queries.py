@@ -1,10 +1,15 @@
 """Reads about a learner's standing on post-tests, for pages and the catalog."""
 
 import dataclasses
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from accounts.models import User
+from accounts.timezones import learner_time_zone
+from quizzes.delays import waiting_until
 from quizzes.models import Attempt, AttemptQuestion, AttemptStatus, Choice, Participation, PostTest
 
 
@@ -30,6 +35,9 @@ class Standing:
     attempt_limit: int | None
     in_progress: Attempt | None
     passed_attempt: Attempt | None
+    # When the post-test's delay between attempts lets the learner start again, if that is
+    # still to come (aware, in the learner's time zone); None when they may start now.
+    next_attempt_at: datetime.datetime | None = None
 
     @property
     def attempts_left(self) -> int | None:
@@ -80,7 +88,13 @@ def standing_on(learner: User, post_test: PostTest) -> Standing:
         .first()
     )
     attempts = list(participation.attempts.all()) if participation else []
-    return _standing(post_test, participation, attempts)
+    standing = _standing(post_test, participation, attempts)
+    if standing.has_passed or standing.in_progress or standing.attempts_left == 0:
+        return standing
+    waiting = waiting_until(
+        post_test, attempts=attempts, time_zone=learner_time_zone(learner), now=timezone.now()
+    )
+    return dataclasses.replace(standing, next_attempt_at=waiting)
 
 
 def standings_by_module(learner: User, post_tests: list[PostTest]) -> dict[int, Standing]:
