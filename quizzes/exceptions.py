@@ -39,6 +39,11 @@ class GrantRefused(PostTestError):
     pass
 
 
+class AttemptAlreadySubmitted(PostTestError):
+    """An answer saved after its attempt was submitted: the attempt is graded, and nothing
+    changes it any more."""
+
+
 class AttemptTooSoon(PostTestError):
     """The post-test's delay between attempts has not yet passed; `allowed_at` is when it
     does (aware, in the learner's time zone)."""

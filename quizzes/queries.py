@@ -139,13 +139,12 @@ def attempt_items(attempt: Attempt) -> list[AttemptQuestion]:
     - `ordered_choices`: the version's choices in the order the learner saw them;
     - `selected_ids`: the IDs of the choices the learner selected.
 
-    At most three queries whatever the number of questions. An attempt in progress has no
-    answers recorded yet (they are written when it is submitted), so none are read for it; a
-    graded one also comes with each question's learning objective, for its result page."""
-    items = attempt.items.select_related("question_version")
+    At most three queries whatever the number of questions. For an attempt in progress,
+    `selected_ids` are the answers saved so far (`quizzes.attempts.save_answer`); a graded
+    one also comes with each question's learning objective, for its result page."""
+    items = attempt.items.select_related("question_version").prefetch_related("responses")
     if attempt.is_graded:
         items = items.select_related("question_version__question__objective")
-        items = items.prefetch_related("responses")
     items = list(items)
     choices_of: dict[int, dict[int, Choice]] = defaultdict(dict)
     for choice in Choice.objects.filter(version__in={item.question_version_id for item in items}):
@@ -153,11 +152,7 @@ def attempt_items(attempt: Attempt) -> list[AttemptQuestion]:
     for item in items:
         by_id = choices_of[item.question_version_id]
         item.ordered_choices = [by_id[pk] for pk in item.choice_order if pk in by_id]
-        item.selected_ids = (
-            {response.choice_id for response in item.responses.all()}
-            if attempt.is_graded
-            else set()
-        )
+        item.selected_ids = {response.choice_id for response in item.responses.all()}
     return items
 
 

@@ -7,6 +7,7 @@ app_name = "quizzes"
 urlpatterns = [
     path("modules/<slug:slug>/post-test/start/", views.start, name="start"),
     path("attempts/<int:pk>/", views.take, name="attempt"),
+    path("attempts/<int:pk>/items/<int:item_pk>/answer/", views.answer, name="save_answer"),
     path("attempts/<int:pk>/result/", views.result, name="result"),
     path("support/participations/<int:pk>/grant/", views.grant, name="grant"),
     path("author/questions/<int:pk>/", views.edit_question, name="edit_question"),

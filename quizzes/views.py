@@ -1,18 +1,32 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from core.spreadsheets import csv_response
-from quizzes.attempts import grant_attempts, start_attempt, submit_attempt
+from quizzes.attempts import (
+    FORGED_CHOICE,
+    grant_attempts,
+    save_answer,
+    start_attempt,
+    submit_attempt,
+)
 from quizzes.authoring import add_question, revise_question, set_question_in_use
 from quizzes.charts import facility_bars_svg, score_histogram_svg
-from quizzes.exceptions import IncompleteAnswers, PostTestClosed, PostTestError
+from quizzes.exceptions import (
+    AttemptAlreadySubmitted,
+    IncompleteAnswers,
+    PostTestClosed,
+    PostTestError,
+)
 from quizzes.forms import (
     AttemptForm,
     GiftConfirmForm,
@@ -26,7 +40,15 @@ from quizzes.forms import (
 )
 from quizzes.gift import GiftError, export_gift, import_gift, preview_gift
 from quizzes.grading import grade_answers
-from quizzes.models import Attempt, Participation, PostTest, Question, QuestionVersion, Regrade
+from quizzes.models import (
+    Attempt,
+    Participation,
+    PostTest,
+    Question,
+    QuestionKind,
+    QuestionVersion,
+    Regrade,
+)
 from quizzes.queries import attempt_items, preview_items, standing_on
 from quizzes.regrading import RegradeRefused, apply_regrade, plan_regrade
 from quizzes.review import answers_shown_after, decide_review
@@ -62,7 +84,8 @@ def take(request, pk):
     if attempt.is_graded:
         return redirect("quizzes:result", pk=attempt.pk)
     if request.method != "POST":
-        return attempt_page(request, attempt, AttemptForm(items=attempt_items(attempt)))
+        items = attempt_items(attempt)
+        return attempt_page(request, attempt, AttemptForm(items=items, initial=saved_form(items)))
 
     # submit_attempt checks the answer sheet; the questions' wording is read only when the
     # page has to be shown again, with the learner's answers and what is wrong with them.
@@ -72,7 +95,8 @@ def take(request, pk):
         messages.error(request, str(refusal))
         return redirect(attempt.post_test.module)
     except PostTestError as refusal:
-        form = AttemptForm(request.POST, items=attempt_items(attempt))
+        items = attempt_items(attempt)
+        form = AttemptForm(with_saved_answers(request.POST, items), items=items)
         if form.has_forged_choice():
             messages.error(request, "Your answers did not match this post-test; nothing was saved.")
             return attempt_page(request, attempt, form, status=400)
@@ -82,6 +106,68 @@ def take(request, pk):
         messages.error(request, f"{refusal} Nothing was saved.")
         return attempt_page(request, attempt, form, status=400)
     return redirect("quizzes:result", pk=attempt.pk)
+
+
+def saved_form(items) -> dict:
+    """The attempt form's initial values: the answers saved so far, checked."""
+    initial = {}
+    for item in items:
+        values = [str(pk) for pk in sorted(item.selected_ids)]
+        if values:
+            multiple = item.question_version.kind == QuestionKind.MULTIPLE_RESPONSE
+            initial[AttemptForm.field_name(item)] = values if multiple else values[0]
+    return initial
+
+
+def with_saved_answers(data, items):
+    """The posted form, with the saved answers of the items it carries no answer for: the
+    page shown again shows every answer the submit would have graded."""
+    data = data.copy()
+    for item in items:
+        name = AttemptForm.field_name(item)
+        if item.selected_ids and not any(data.getlist(name)):
+            data.setlist(name, [str(pk) for pk in sorted(item.selected_ids)])
+    return data
+
+
+ANSWER_SAVED = "Saved"
+NOT_SAVED_LOGGED_OUT = "Not saved — log in again; your earlier answers are kept."
+NOT_SAVED_SUBMITTED = "Not saved: this attempt has already been submitted."
+
+
+@require_POST
+def answer(request, pk, item_pk):
+    """Save one question's answer as the learner chooses it (htmx, from the attempt page).
+
+    Answers with the question's status line (`quizzes/attemptresponse_status.html`): 200
+    "Saved"; 400 with the reason for a forged or stale form; 401 when the session has
+    expired (no redirect: the page stays, with the learner's choices); 409 once the attempt
+    is submitted; 404 for an attempt that is not the learner's."""
+    if not request.user.is_authenticated:
+        back = urlencode({"next": reverse("quizzes:attempt", kwargs={"pk": pk})})
+        login_url = f"{reverse('account_login')}?{back}"
+        return answer_status(request, NOT_SAVED_LOGGED_OUT, login_url=login_url, status=401)
+    attempt = learner_attempt(request, pk)
+    try:
+        choice_ids = [int(value) for value in request.POST.getlist(f"item-{item_pk}") if value]
+    except ValueError:
+        return answer_status(request, f"Not saved: {FORGED_CHOICE}", status=400)
+    try:
+        save_answer(attempt, item_id=item_pk, choice_ids=choice_ids)
+    except AttemptAlreadySubmitted:
+        return answer_status(request, NOT_SAVED_SUBMITTED, status=409)
+    except PostTestError as refusal:
+        return answer_status(request, f"Not saved: {refusal}", status=400)
+    return answer_status(request, ANSWER_SAVED)
+
+
+def answer_status(request, message: str, *, login_url: str = "", status: int = 200):
+    return render(
+        request,
+        "quizzes/attemptresponse_status.html",
+        {"message": message, "saved": status == 200, "login_url": login_url},
+        status=status,
+    )
 
 
 def attempt_page(request, attempt: Attempt, form: AttemptForm, *, status: int = 200):

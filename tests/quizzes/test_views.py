@@ -361,7 +361,7 @@ def test_a_submit_reads_the_attempts_questions_once(client, ready_learner, post_
     )
     assert read_from["quizzes_attemptquestion"] == 1
     assert read_from["quizzes_choice"] == 1  # the key, under the lock: no wording is needed
-    assert read_from["quizzes_attemptresponse"] == 0  # an attempt in progress has none yet
+    assert read_from["quizzes_attemptresponse"] == 1  # the answers saved as they were given
 
 
 class TestGrantPage:
