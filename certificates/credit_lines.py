@@ -41,16 +41,18 @@ class LineQuote:
 
     @property
     def label(self) -> str:
-        """How the claim page names the line, e.g. "ABIM MOC points (Medical Knowledge)"."""
+        """How the claim page and the certificate name the line, singular up to 1 as the
+        AMA's statement does: "AMA PRA Category 1 Credit™", "ABIM MOC point (Medical
+        Knowledge)", "Record of participation (activity designated for …)"."""
         kind = self.designation.credit_type
         if self.designation.moc_board:
             category = self.designation.get_moc_category_display()
-            return f"{self.designation.moc_board} {kind.name_plural} ({category})"
+            return f"{self.designation.moc_board} {self.name} ({category})"
         if self.record_kind == RecordKind.PARTICIPATION_RECORD and kind.record_kind != (
             RecordKind.PARTICIPATION_RECORD
         ):
             return f"Record of participation (activity designated for {kind.name_plural})"
-        return kind.name_plural
+        return self.name
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,7 @@ def write_module_in_the_admin(page, today):
     admin_field(page, "Article").fill(ARTICLE)
     admin_field(page, "Accreditation statement").fill(ACCREDITATION)
     admin_field(page, "Commercial support").select_option(label="No commercial support received")
+    admin_field(page, "PARS activity ID").fill("202600001")
     admin_field(page, "Release date").fill((today - datetime.timedelta(days=1)).isoformat())
     admin_field(page, "Termination (expiry) date").fill(
         (today + datetime.timedelta(days=365)).isoformat()
@@ -111,7 +112,7 @@ def write_module_in_the_admin(page, today):
 
     # Tabular inlines: Django's admin gives their cells no labels (only column headings),
     # so their inputs are found by name.
-    add_inline_row(page, "Module credit")
+    add_inline_row(page, "Credit designation")
     page.locator("[name='credits-0-credit_type']").select_option(label=AMA_CREDIT)
     page.locator("[name='credits-0-max_credits']").fill("0.50")
 

@@ -55,11 +55,11 @@ def test_an_internist_with_an_abim_id_gets_ama_credit_and_abim_points(interprofe
     quote = quote_lines(learner("MD", boards=["ABIM"]), interprofessional, hours=Decimal("0.5"))
 
     assert chosen(quote) == [
-        ("AMA PRA Category 1 Credits™", Decimal("0.5")),
-        ("ABIM MOC points (Medical Knowledge)", Decimal("0.5")),
+        ("AMA PRA Category 1 Credit™", Decimal("0.5")),
+        ("ABIM MOC point (Medical Knowledge)", Decimal("0.5")),
     ]
     assert [line.label for line in quote.optional if not line.chosen] == [
-        "ABP MOC points (Lifelong Learning)"
+        "ABP MOC point (Lifelong Learning)"
     ]
 
 
@@ -71,13 +71,13 @@ def test_the_pediatrics_board_takes_its_full_amount_once_the_physician_chooses_i
         learner("MD"), interprofessional, hours=Decimal("0.25"), chosen_optional={abp.pk}
     )
 
-    assert ("ABP MOC points (Lifelong Learning)", Decimal("0.25")) in chosen(quote)
+    assert ("ABP MOC point (Lifelong Learning)", Decimal("0.25")) in chosen(quote)
 
 
 def test_a_pharmacist_gets_acpe_contact_hours_as_a_record_of_participation(interprofessional):
     quote = quote_lines(learner("PharmD"), interprofessional, hours=Decimal("0.75"))
 
-    assert chosen(quote) == [("ACPE contact hours", Decimal("0.50"))]
+    assert chosen(quote) == [("ACPE contact hour", Decimal("0.50"))]
     assert quote.chosen[0].record_kind == RecordKind.PARTICIPATION_RECORD
     assert quote.chosen[0].reporting_channel == "cpe_monitor"
 
@@ -91,17 +91,17 @@ def test_a_nurse_practitioner_gets_ancc_hours_and_may_add_ama_credit(interprofes
         profile, interprofessional, hours=Decimal("0.5"), chosen_optional={ama.pk}
     )
 
-    assert chosen(without) == [("ANCC contact hours", Decimal("0.50"))]
+    assert chosen(without) == [("ANCC contact hour", Decimal("0.50"))]
     assert chosen(with_ama) == [
-        ("AMA PRA Category 1 Credits™", Decimal("0.5")),
-        ("ANCC contact hours", Decimal("0.50")),
+        ("AMA PRA Category 1 Credit™", Decimal("0.5")),
+        ("ANCC contact hour", Decimal("0.50")),
     ]
 
 
 def test_a_pa_gets_aapa_credit_rounded_to_the_quarter_hour(interprofessional):
     quote = quote_lines(learner("PA"), interprofessional, hours=Decimal("0.5"))
 
-    assert chosen(quote) == [("AAPA Category 1 CME credits", Decimal("0.50"))]
+    assert chosen(quote) == [("AAPA Category 1 CME credit", Decimal("0.50"))]
 
 
 def test_a_profession_no_designation_is_for_gets_a_record_of_participation():

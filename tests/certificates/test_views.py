@@ -476,11 +476,11 @@ def test_the_claim_page_shows_each_line_with_its_amount_before_the_learner_confi
     )  # fmt: skip
     reviewed = " ".join(unseen.content.decode().split())
 
-    assert "0.5 AMA PRA Category 1 Credits™" in shown
-    assert "0.5 ABIM MOC points (Medical Knowledge)" in shown
+    assert "0.5 AMA PRA Category 1 Credit™" in shown
+    assert "0.5 ABIM MOC point (Medical Knowledge)" in shown
     assert not CreditClaim.objects.exists()
     assert "Check the amounts for the hours you gave, then claim." in reviewed
-    assert "0.25 AMA PRA Category 1 Credits™" in reviewed
+    assert "0.25 AMA PRA Category 1 Credit™" in reviewed
     assert 'name="reviewed_hours" value="0.25"' in reviewed
 
     client.post(
@@ -491,8 +491,8 @@ def test_the_claim_page_shows_each_line_with_its_amount_before_the_learner_confi
 
     lines = CreditClaim.objects.get().lines.all()
     assert [(line.snapshot["label"], line.amount) for line in lines] == [
-        ("AMA PRA Category 1 Credits™", Decimal("0.25")),
-        ("ABIM MOC points (Medical Knowledge)", Decimal("0.25")),
+        ("AMA PRA Category 1 Credit™", Decimal("0.25")),
+        ("ABIM MOC point (Medical Knowledge)", Decimal("0.25")),
     ]
 
 
