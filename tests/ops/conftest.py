@@ -158,7 +158,7 @@ class SeaweedFS:
         self.bucket = bucket
         self.s3_port = free_port()
         data = folder / "data"
-        data.mkdir(parents=True)
+        data.mkdir(parents=True, exist_ok=True)
         self.log_path = folder / "weed.log"
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
@@ -226,15 +226,17 @@ class SeaweedFS:
         stop_process(self.process, timeout=20)
 
 
-@pytest.fixture
-def seaweedfs(tmp_path):
-    store = SeaweedFS(tmp_path / "seaweedfs")
+@pytest.fixture(scope="module")
+def seaweedfs(tmp_path_factory):
+    """SeaweedFS on loopback for the tests of one module; stopped and removed afterwards."""
+    folder = tmp_path_factory.mktemp("seaweedfs")
+    store = SeaweedFS(folder)
     try:
         store.wait_ready()
         yield store
     finally:
         store.stop()
-        shutil.rmtree(tmp_path / "seaweedfs", ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def wait_until_ping(node: str, *, timeout: float) -> float:
