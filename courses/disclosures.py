@@ -32,8 +32,8 @@ def disclosure_summary(faculty: list) -> str:
     """The sentence learners read under the faculty list, as Standard 3 asks: that nobody
     has a relevant relationship, or that all relevant relationships were mitigated."""
     statuses = {person.disclosure_status for person in faculty}
-    if not faculty or DisclosureStatus.NOT_COLLECTED in statuses:
-        return ""
+    if not faculty or statuses - {DisclosureStatus.NONE, DisclosureStatus.RELEVANT}:
+        return ""  # someone has not disclosed, or a relationship awaits review or mitigation
     if statuses == {DisclosureStatus.NONE}:
         return (
             "None of the individuals in control of the content of this activity has a relevant "

@@ -9,3 +9,18 @@ class PublishRefused(Exception):
 
 class ModuleActionRefused(Exception):
     pass
+
+
+class RecordIsImmutable(Exception):
+    """A record kept for the accreditor (a signed disclosure, its relationships, a planner's
+    review) was about to be changed or deleted: such records are only ever added."""
+
+
+class DisclosureLinkRefused(Exception):
+    """A disclosure link that cannot be used: tampered with, expired, or replaced by a newer
+    one. The message tells the person what to do."""
+
+
+class DisclosureRefused(Exception):
+    """A disclosure, invitation or review that cannot be recorded as given; nothing was
+    saved. The message says what to change."""

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.roles import CME_ADMINISTRATORS, COURSE_AUTHORS
 from core.formats import format_day
 from core.plaintext import render_plain_text
+from courses.disclosure_collection import renewals_due
 from courses.models import Module, ModuleStatus
 
 REVIEW_INTERVAL_YEARS = 3
@@ -37,7 +38,8 @@ class DueModule:
 
 
 def modules_due(*, today: datetime.date | None = None, within_days: int = NOTICE_DAYS):
-    """Published modules whose review or expiry falls within `within_days` (or is past)."""
+    """Published modules whose review, expiry or a disclosure's renewal (12 months after it
+    was signed, courses.disclosure_collection) falls within `within_days` (or is past)."""
     today = today or timezone.localdate()
     horizon = today + datetime.timedelta(days=within_days)
     due = []
@@ -53,6 +55,11 @@ def modules_due(*, today: datetime.date | None = None, within_days: int = NOTICE
             reasons.append(
                 f"{'expired' if module.expiration_date < today else 'expires'} "
                 f"{format_day(module.expiration_date)}"
+            )
+        for person, renew_by in renewals_due(module, by=horizon, today=today):
+            reasons.append(
+                f"disclosure of {person.display_name} "
+                f"{'to renew since' if renew_by <= today else 'to renew by'} {format_day(renew_by)}"
             )
         if reasons:
             due.append(DueModule(module, review, module.expiration_date, tuple(reasons)))

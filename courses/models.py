@@ -359,6 +359,11 @@ class DisclosureStatus(models.TextChoices):
     NOT_COLLECTED = "not_collected", "Disclosure not yet collected"
     NONE = "none", "No relevant financial relationships"
     RELEVANT = "relevant", "Relevant financial relationships (listed, all mitigated)"
+    # Set only by courses.disclosure_collection.apply_latest_disclosure: the person has
+    # disclosed through the site, and the planner has not yet decided or mitigated every
+    # relationship.
+    PENDING = "pending", "Disclosure received; review of its relationships pending"
+
 
 
 class FacultyMember(models.Model):
@@ -370,6 +375,11 @@ class FacultyMember(models.Model):
     degrees = models.CharField(max_length=100, blank=True, help_text="e.g. MD, PhD")
     role = models.CharField(max_length=20, choices=FacultyRole.choices)
     affiliation = models.TextField(blank=True, help_text="Titles and institutions, one per line.")
+    email = models.EmailField(
+        "e-mail address",
+        blank=True,
+        help_text="Where the invitation to disclose financial relationships is sent.",
+    )
     disclosure_status = models.CharField(
         max_length=20, choices=DisclosureStatus.choices, default=DisclosureStatus.NOT_COLLECTED
     )
@@ -541,3 +551,141 @@ class DisclosureAcknowledgement(models.Model):
 
     def __str__(self):
         return f"{self.learner} saw disclosures of {self.module} at {self.shown_at:%Y-%m-%d %H:%M}"
+
+
+# Disclosure collection (ACCME Standard 3) ------------------------------------------------
+# Everyone in control of content discloses their own financial relationships through a
+# link sent by e-mail; every step is kept for the accreditor. Written only by
+# courses.disclosure_collection.
+
+
+class RelationshipNature(models.TextChoices):
+    CONSULTANT = "consultant", "Consultant"
+    SPEAKER = "speaker", "Speaker or member of a speakers' bureau"
+    RESEARCH_GRANT = "research_grant", "Research grant or contracted research"
+    OWNERSHIP = "ownership", "Stock, stock options or other ownership interest"
+    EMPLOYEE = "employee", "Employee"
+    ADVISORY_BOARD = "advisory_board", "Advisory board member"
+    OTHER = "other", "Other"
+
+
+class ImmutableRecord(models.Model):
+    """A row kept as evidence for the accreditor: it is added once and never changed or
+    deleted (raises courses.exceptions.RecordIsImmutable)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        from courses.exceptions import RecordIsImmutable
+
+        if not self._state.adding:
+            raise RecordIsImmutable(f"{self._meta.verbose_name} records cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        from courses.exceptions import RecordIsImmutable
+
+        raise RecordIsImmutable(f"{self._meta.verbose_name} records cannot be deleted.")
+
+
+class DisclosureInvitation(models.Model):
+    """An invitation to one person in control of content to disclose, sent by e-mail with a
+    link of its own (a signed token naming this row). A newer invitation voids the older."""
+
+    faculty_member = models.ForeignKey(
+        FacultyMember, on_delete=models.PROTECT, related_name="disclosure_invitations"
+    )
+    email = models.EmailField("sent to")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    invited_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    is_renewal = models.BooleanField(default=False)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    opened_from = models.GenericIPAddressField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-invited_at", "-pk"]
+
+    def __str__(self):
+        return f"Invitation of {self.faculty_member} ({self.invited_at:%Y-%m-%d})"
+
+    def is_expired(self, now: datetime.datetime | None = None) -> bool:
+        return (now or timezone.now()) >= self.expires_at
+
+
+class DisclosureRecord(ImmutableRecord):
+    """One signed disclosure, as submitted through an invitation's link."""
+
+    invitation = models.OneToOneField(
+        DisclosureInvitation, on_delete=models.PROTECT, related_name="record"
+    )
+    faculty_member = models.ForeignKey(
+        FacultyMember, on_delete=models.PROTECT, related_name="disclosure_records"
+    )
+    has_relationships = models.BooleanField()
+    attestation = models.TextField(help_text="The statement the person attested, word for word.")
+    signature = models.CharField("typed signature", max_length=200)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    submitted_from = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-pk"]
+        verbose_name = "disclosure"
+
+    def __str__(self):
+        return f"Disclosure of {self.faculty_member} ({self.submitted_at:%Y-%m-%d})"
+
+
+class DisclosedRelationship(ImmutableRecord):
+    """A financial relationship with an ineligible company, as the person disclosed it."""
+
+    record = models.ForeignKey(
+        DisclosureRecord, on_delete=models.PROTECT, related_name="relationships"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    company = models.CharField("ineligible company", max_length=200)
+    nature = models.CharField(max_length=20, choices=RelationshipNature.choices)
+    nature_detail = models.CharField(max_length=200, blank=True)
+    ended_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["record", "position", "pk"]
+        verbose_name = "disclosed relationship"
+
+    def __str__(self):
+        return f"{self.company} ({self.nature_text})"
+
+    @property
+    def nature_text(self) -> str:
+        """ "Consultant", or the person's own words for "Other"."""
+        if self.nature == RelationshipNature.OTHER and self.nature_detail:
+            return self.nature_detail
+        return self.get_nature_display()
+
+
+class RelationshipReview(ImmutableRecord):
+    """The planner's decision on one disclosed relationship: whether it is relevant to the
+    content (the company's products relate to it) and, if so, how it was mitigated. The
+    latest review counts; earlier ones stay."""
+
+    relationship = models.ForeignKey(
+        DisclosedRelationship, on_delete=models.PROTECT, related_name="reviews"
+    )
+    is_relevant = models.BooleanField()
+    mitigation = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-reviewed_at", "-pk"]
+        verbose_name = "relationship review"
+
+    def __str__(self):
+        return f"Review of {self.relationship}"

@@ -12,10 +12,10 @@ from django.utils import timezone
 from accounts.models import User
 from core.audit import recorded_as
 from courses.credit_rules import ReportingChannel
+from courses.disclosure_collection import disclosure_problems
 from courses.exceptions import ModuleActionRefused, PublishRefused
 from courses.models import (
     CommercialSupport,
-    DisclosureStatus,
     LearningObjective,
     Module,
     ModuleStatus,
@@ -64,17 +64,9 @@ def publication_problems(module: Module) -> list[str]:
     faculty = list(module.faculty.all())
     if not faculty:
         problems.append("List the faculty (authors, reviewers, planners) with their disclosures.")
-    for person in faculty:
-        if person.disclosure_status == DisclosureStatus.NOT_COLLECTED:
-            problems.append(
-                f"Record the disclosure of {person.display_name} (or state that they have "
-                "no relevant financial relationships)."
-            )
-        elif (
-            person.disclosure_status == DisclosureStatus.RELEVANT
-            and not person.financial_relationships.exists()
-        ):
-            problems.append(f"List the relevant financial relationships of {person.display_name}.")
+    # Disclosed through the site, current and mitigated; or, for people never invited
+    # (legacy rows, the demo), recorded by hand (courses.disclosure_collection).
+    problems.extend(disclosure_problems(module))
     if not module.accreditation_statement.strip():
         problems.append("Add the accreditation statement.")
     if not module.commercial_support:

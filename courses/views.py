@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.timezones import learner_time_zone, learner_today
+from courses.disclosure_collection import module_disclosures
 from courses.disclosures import disclosure_summary, record_disclosures_shown
 from courses.exceptions import ModuleActionRefused, PublishRefused
 from courses.learner_status import catalog_statuses, module_page_context
@@ -101,6 +102,7 @@ def author_module(request, slug):
             "problems": publication_problems(module) if not module.is_published else [],
             "review_due": review_due_date(module),
             "can_publish": request.user.has_perm("courses.publish_module"),
+            "disclosures": module_disclosures(module),
         },
     )
 
