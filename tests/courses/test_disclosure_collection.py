@@ -154,8 +154,7 @@ def test_the_email_is_plain_text_with_the_link_and_is_sent_once(person, planner)
     message = mail.outbox[0]
     assert message.to == ["siobhan@example.org"]
     assert message.subject == (
-        "Please complete your disclosure of financial relationships for "
-        "“Atopic dermatitis & itch”"
+        "Please complete your disclosure of financial relationships for “Atopic dermatitis & itch”"
     )
     assert "Dear Siobhán O'Brien, MD," in message.body  # not escaped as HTML
     assert invitation_link(invitation) in message.body
@@ -253,9 +252,7 @@ def test_attesting_to_no_relationships_is_recorded_with_signature_and_address(pe
 def test_relationships_are_recorded_as_given_and_await_the_planners_review(person, planner):
     record = disclose(invite(person, planner), ACME, GLOBEX)
 
-    assert [
-        (r.company, r.nature, r.ended_on) for r in record.relationships.all()
-    ] == [
+    assert [(r.company, r.nature, r.ended_on) for r in record.relationships.all()] == [
         ("Acme Pharma", RelationshipNature.CONSULTANT, None),
         ("Globex Devices", RelationshipNature.SPEAKER, datetime.date(2025, 12, 31)),
     ]
@@ -394,9 +391,7 @@ def test_a_relevant_relationship_must_be_mitigated_before_publishing(person, pla
     assert problem in publication_problems(person.module)
 
 
-def test_mitigation_is_recorded_with_who_and_when_and_fills_the_persons_disclosure(
-    person, planner
-):
+def test_mitigation_is_recorded_with_who_and_when_and_fills_the_persons_disclosure(person, planner):
     record = disclose(invite(person, planner), ACME, GLOBEX)
     acme, globex = record.relationships.all()
 
@@ -454,9 +449,7 @@ def test_a_mitigation_for_a_relationship_found_not_relevant_is_refused(person, p
 # Renewal after 12 months ---------------------------------------------------------------
 
 
-def test_a_disclosure_older_than_12_months_is_flagged_and_refused_until_renewed(
-    person, planner
-):
+def test_a_disclosure_older_than_12_months_is_flagged_and_refused_until_renewed(person, planner):
     module = person.module
     disclose_none(invite(person, planner))
     renewal_problem = (
