@@ -2,6 +2,7 @@
 and as Excel (reporting.registries.columns, pars, cpe_monitor)."""
 
 import io
+from pathlib import Path
 
 import openpyxl
 
@@ -180,3 +181,13 @@ def test_the_column_table_the_docs_print_lists_every_column():
         "| 5 | Contact Hours | `contact_hours` |",
         "| 6 | Action | `action` |",
     ]
+
+
+def test_readme_and_the_deployment_guide_print_both_column_lists_as_the_code_has_them():
+    repo = Path(__file__).resolve().parents[2]
+    readme = (repo / "README.md").read_text()
+    deployment = (repo / "docs" / "deployment.md").read_text()
+
+    for layout in (pars, cpe_monitor):
+        assert column_table(layout.COLUMNS) in readme
+        assert column_table(layout.COLUMNS) in deployment
