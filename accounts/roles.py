@@ -6,35 +6,19 @@ Data migrations call `sync_roles` whenever the list changes.
 
 COURSE_AUTHORS = "Course authors"
 CME_ADMINISTRATORS = "CME administrators"
+REVIEWERS = "Reviewers"
 
+# The author area (courses.views, courses.views_editor, the quizzes question editor) needs
+# only these; objectives, faculty, references and designations are edited through the
+# module editor's domain functions (courses.authoring), which check courses.change_module,
+# so authors hold no change permissions on those rows in the Django admin (issue 14).
 _AUTHORING = [
     "courses.add_module",
     "courses.change_module",
     "courses.view_module",
     "courses.preview_module",
     "courses.publish_module",
-    "courses.add_learningobjective",
-    "courses.change_learningobjective",
-    "courses.delete_learningobjective",
-    "courses.view_learningobjective",
-    "courses.add_reference",
-    "courses.change_reference",
-    "courses.delete_reference",
-    "courses.view_reference",
-    "courses.add_facultymember",
-    "courses.change_facultymember",
-    "courses.delete_facultymember",
-    "courses.view_facultymember",
-    "courses.add_financialrelationship",
-    "courses.change_financialrelationship",
-    "courses.delete_financialrelationship",
-    "courses.view_financialrelationship",
-    "courses.add_modulecredit",
-    "courses.change_modulecredit",
-    "courses.delete_modulecredit",
-    "courses.view_modulecredit",
     "courses.view_topic",
-    "courses.add_topic",
     "courses.view_credittype",
     "quizzes.add_posttest",
     "quizzes.change_posttest",
@@ -44,10 +28,24 @@ _AUTHORING = [
     "quizzes.view_question",
 ]
 
+# Reviewers comment on a module edition section by section and approve it or ask for
+# changes (courses.reviews); they read the author area but edit nothing. CME administrators
+# review too.
+_REVIEWING = [
+    "courses.view_module",
+    "courses.preview_module",
+    "courses.review_module",
+    "quizzes.view_posttest",
+    "quizzes.view_question",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     COURSE_AUTHORS: _AUTHORING,
+    REVIEWERS: _REVIEWING,
     CME_ADMINISTRATORS: [
         *_AUTHORING,
+        "courses.review_module",
+        "courses.restore_module",
         "courses.change_credittype",
         "courses.add_credittype",
         "accounts.view_user",
@@ -113,3 +111,7 @@ def is_cme_administrator(user) -> bool:
     return user.is_authenticated and (
         user.is_superuser or user.groups.filter(name=CME_ADMINISTRATORS).exists()
     )
+
+
+def is_reviewer(user) -> bool:
+    return user.is_authenticated and user.has_perm("courses.review_module")

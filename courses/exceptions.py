@@ -24,3 +24,11 @@ class DisclosureLinkRefused(Exception):
 class DisclosureRefused(Exception):
     """A disclosure, invitation or review that cannot be recorded as given; nothing was
     saved. The message says what to change."""
+
+
+class AuthoringRefused(Exception):
+    """An edit the module editor cannot make, e.g. a designation of a published module."""
+
+
+class ReviewRefused(Exception):
+    """A review step that cannot be taken, e.g. approving one's own submission."""

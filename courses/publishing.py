@@ -28,16 +28,22 @@ _publication_checks: list[PublicationCheck] = []
 _edition_copiers: list[EditionCopier] = []
 
 
-def register_publication_check(check: PublicationCheck) -> None:
+_final_publication_checks: list[PublicationCheck] = []
+
+
+def register_publication_check(check: PublicationCheck, *, last: bool = False) -> None:
     """Add a check that `publication_problems` runs after the module's own checks.
 
     `check(module)` receives the Module and returns the reasons it cannot be published yet,
     as sentences an author can act on ([] when none), in the order to fix them. Checks run
-    in registration order (apps' `ready()`, in INSTALLED_APPS order). Filled by quizzes
-    (the post-test's problems). Registering the same check twice keeps one.
+    in registration order (apps' `ready()`, in INSTALLED_APPS order), except those
+    registered with `last=True`, which run after all others (the reviewer's approval,
+    courses.reviews). Filled by quizzes (the post-test's problems) and courses (the
+    review). Registering the same check twice keeps one.
     """
-    if check not in _publication_checks:
-        _publication_checks.append(check)
+    checks = _final_publication_checks if last else _publication_checks
+    if check not in checks:
+        checks.append(check)
 
 
 def register_edition_copier(copier: EditionCopier) -> None:
@@ -97,7 +103,7 @@ def publication_problems(module: Module) -> list[str]:
     elif module.expiration_date <= module.release_date:
         problems.append("The expiry date must come after the release date.")
 
-    for check in _publication_checks:
+    for check in [*_publication_checks, *_final_publication_checks]:
         problems.extend(check(module))
     return problems
 
@@ -180,3 +186,31 @@ def create_new_edition(module: Module, *, by: User) -> Module:
     for copier in _edition_copiers:
         copier(module, edition, objective_map)
     return edition
+
+
+@transaction.atomic
+def restore_module(module: Module, *, by: User, reason: str) -> Module:
+    """Put an archived module back in the catalog (archived → published), with an audit
+    entry by `by` giving `reason`. Only a CME administrator (courses.restore_module) may;
+    the publish checks run again, so a module that no longer passes them (e.g. expired)
+    stays archived. Raises ModuleActionRefused (not archived, no permission, no reason, a
+    newer edition exists) or PublishRefused with every problem."""
+    if not by.has_perm("courses.restore_module"):
+        raise ModuleActionRefused("Only a CME administrator can restore a module.")
+    reason = reason.strip()
+    if not reason:
+        raise ModuleActionRefused("Give the reason for restoring the module.")
+    module = Module.objects.select_for_update().get(pk=module.pk)
+    if module.status != ModuleStatus.ARCHIVED:
+        raise ModuleActionRefused("Only an archived module can be restored.")
+    if module.next_editions.filter(status=ModuleStatus.PUBLISHED).exists():
+        raise ModuleActionRefused(
+            "A newer edition of this module is published: archive it before restoring this one."
+        )
+    problems = publication_problems(module)
+    if problems:
+        raise PublishRefused(problems)
+    module.status = ModuleStatus.PUBLISHED
+    with recorded_as(by, reason=f"Restored: {reason}"):
+        module.save(update_fields=["status", "updated_at"])
+    return module

@@ -1,24 +1,17 @@
-from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.shortcuts import get_object_or_404, render
 
 from accounts.timezones import learner_time_zone, learner_today
 from courses.disclosure_collection import module_disclosures
 from courses.disclosures import disclosure_summary, record_disclosures_shown
-from courses.exceptions import ModuleActionRefused, PublishRefused
 from courses.learner_status import catalog_statuses, module_page_context
 from courses.lifecycle import modules_due, review_due_date
 from courses.models import Module
-from courses.publishing import (
-    archive_module,
-    create_new_edition,
-    publication_problems,
-    publish_module,
-)
+from courses.publishing import publication_problems
 from courses.queries import CATALOG_PAGE_SIZE, catalog_modules, catalog_topics, module_page_queryset
+from courses.reviews import latest_review
 
 
 def catalog(request):
@@ -73,7 +66,7 @@ def module_detail(request, slug):
 # The author area -----------------------------------------------------------------
 
 
-@permission_required("courses.change_module", raise_exception=True)
+@permission_required("courses.view_module", raise_exception=True)
 def author_modules(request):
     modules = Module.objects.select_related("post_test").order_by("status", "title")
     return render(
@@ -83,7 +76,7 @@ def author_modules(request):
     )
 
 
-@permission_required("courses.change_module", raise_exception=True)
+@permission_required("courses.view_module", raise_exception=True)
 def author_module(request, slug):
     module = get_object_or_404(module_page_queryset(), slug=slug)
     post_test = getattr(module, "post_test", None)
@@ -102,32 +95,8 @@ def author_module(request, slug):
             "problems": publication_problems(module) if not module.is_published else [],
             "review_due": review_due_date(module),
             "can_publish": request.user.has_perm("courses.publish_module"),
+            "can_restore": request.user.has_perm("courses.restore_module"),
+            "review": latest_review(module),
             "disclosures": module_disclosures(module),
         },
     )
-
-
-def module_action(action, done: str):
-    @require_POST
-    @permission_required("courses.publish_module", raise_exception=True)
-    def view(request, slug):
-        module = get_object_or_404(Module, slug=slug)
-        try:
-            result = action(module, by=request.user)
-        except PublishRefused:
-            messages.error(request, "This module cannot be published yet; see the list below.")
-            return redirect("courses:author_module", slug=module.slug)
-        except ModuleActionRefused as refusal:
-            messages.error(request, str(refusal))
-            return redirect("courses:author_module", slug=module.slug)
-        messages.success(request, done.format(title=result.title, edition=result.edition))
-        return redirect("courses:author_module", slug=result.slug)
-
-    return view
-
-
-publish = module_action(publish_module, "Published “{title}”.")
-archive = module_action(archive_module, "Archived “{title}”: learners no longer see it.")
-new_edition = module_action(
-    create_new_edition, "Edition {edition} of “{title}” created as a draft."
-)

@@ -18,11 +18,25 @@ pytestmark = pytest.mark.django_db
 
 
 def ready_draft():
-    """A draft that passes every publish check."""
+    """A draft that passes every publish check, approved by a reviewer."""
     module = ModuleFactory(status=ModuleStatus.DRAFT, published_at=None)
     post_test_with_questions(5, module=module)
     FacultyMemberFactory(module=module, disclosure_status=DisclosureStatus.NONE)
     ReferenceFactory(module=module)
+    return approve(module)
+
+
+def approve(module):
+    """Have a reviewer approve `module` (a draft edition) for publication."""
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import REVIEWERS
+    from courses.reviews import approve_review, submit_for_review
+    from tests.factories import UserFactory
+
+    reviewer = UserFactory()
+    reviewer.groups.add(Group.objects.get(name=REVIEWERS))
+    approve_review(submit_for_review(module, by=UserFactory()), by=reviewer)
     return module
 
 
@@ -128,6 +142,7 @@ def test_a_new_edition_is_a_draft_copy_that_goes_through_the_same_checks(course_
     assert not set(copied.values_list("current_version", flat=True)) & set(
         module.post_test.questions.values_list("current_version", flat=True)
     )
+    approve(edition)
     assert publish_module(edition, by=course_author).status == ModuleStatus.PUBLISHED
 
 
@@ -146,7 +161,8 @@ def test_a_new_editions_learner_records_are_separate(course_author, learner):
     record_disclosures_shown(learner, module=module)
     start_attempt(learner, post_test=module.post_test)
 
-    edition = publish_module(create_new_edition(module, by=course_author), by=course_author)
+    edition = create_new_edition(module, by=course_author)
+    edition = publish_module(approve(edition), by=course_author)
 
     from quizzes.exceptions import DisclosuresNotShown
 
