@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
@@ -162,12 +163,14 @@ def answer(request, pk, item_pk):
 
 
 def answer_status(request, message: str, *, login_url: str = "", status: int = 200):
-    return render(
-        request,
+    """The question's status line, rendered without the site's context processors (which
+    read the learner's permissions for the navigation bar, which this fragment does not
+    have)."""
+    html = render_to_string(
         "quizzes/attemptresponse_status.html",
         {"message": message, "saved": status == 200, "login_url": login_url},
-        status=status,
     )
+    return HttpResponse(html, status=status)
 
 
 def attempt_page(request, attempt: Attempt, form: AttemptForm, *, status: int = 200):
