@@ -173,11 +173,23 @@ def test_an_objective_assessed_by_questions_cannot_be_removed(course_author):
             "",
         ),
         ("Smith A. Acne. 2021. 10.1111/bjd.20873", "Smith A. Acne. 2021.", "10.1111/bjd.20873", ""),
-        ("Smith A. Acne. 2021. doi:10.1111/bjd.20873", "Smith A. Acne. 2021.", "10.1111/bjd.20873", ""),
-        ("Smith A. Acne. https://example.org/acne", "Smith A. Acne.", "", "https://example.org/acne"),
+        (
+            "Smith A. Acne. 2021. doi:10.1111/bjd.20873",
+            "Smith A. Acne. 2021.",
+            "10.1111/bjd.20873",
+            "",
+        ),
+        (
+            "Smith A. Acne. https://example.org/acne",
+            "Smith A. Acne.",
+            "",
+            "https://example.org/acne",
+        ),
     ],
 )
-def test_a_pasted_reference_is_split_into_citation_and_link(course_author, text, citation, doi, url):
+def test_a_pasted_reference_is_split_into_citation_and_link(
+    course_author, text, citation, doi, url
+):
     reference = authoring.add_reference(draft(), by=course_author, text=text)
 
     assert (reference.citation, reference.doi, reference.url) == (citation, doi, url)
@@ -397,7 +409,10 @@ def test_the_author_pages_link_to_the_editor_not_the_admin(client, course_author
     LearningObjectiveFactory(module=module)
     client.force_login(course_author)
 
-    for url in [reverse("courses:author_modules"), reverse("courses:author_module", args=[module.slug])]:
+    for url in [
+        reverse("courses:author_modules"),
+        reverse("courses:author_module", args=[module.slug]),
+    ]:
         html = client.get(url).content.decode()
         assert "/admin/" not in html.split("<main", 1)[1]
     html = client.get(reverse("courses:author_module", args=[module.slug])).content.decode()

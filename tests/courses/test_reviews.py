@@ -76,9 +76,7 @@ def test_a_reviewer_cannot_approve_their_own_submission(cme_administrator):
     with pytest.raises(ReviewRefused) as refusal:
         approve_review(review, by=cme_administrator)
 
-    assert str(refusal.value) == (
-        "Someone other than the person who submitted it must review it."
-    )
+    assert str(refusal.value) == ("Someone other than the person who submitted it must review it.")
     review.refresh_from_db()
     assert review.status == ReviewStatus.PENDING
 
