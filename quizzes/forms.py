@@ -92,14 +92,35 @@ class GrantAttemptsForm(forms.Form):
 
 
 class QuestionForm(forms.Form):
+    """A question's wording, type, objective and rationale. Its choices come in the choice
+    formset: which are correct from each row's `is_correct` (a single-best-answer question's
+    radio button `correct_choice` is turned into it by `question_data`), or for a true-or-false
+    question, whose two choices are made for the author, from `true_false_answer`."""
+
     objective = forms.ModelChoiceField(
-        queryset=None, help_text="The learning objective this question assesses."
+        queryset=None,
+        help_text="The learning objective this question assesses.",
+        error_messages={"required": "Choose the learning objective this question assesses."},
     )
     kind = forms.ChoiceField(label="Question type", choices=QuestionKind.choices)
-    stem = forms.CharField(label="Question", widget=forms.Textarea(attrs={"rows": 3}))
+    stem = forms.CharField(
+        label="Question",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Write the question."},
+    )
+    true_false_answer = forms.ChoiceField(
+        label="The statement is",
+        choices=[("True", "True"), ("False", "False")],
+        required=False,
+        widget=forms.RadioSelect,
+    )
     rationale = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Why the answer is right, pointing at the passage or reference that says so.",
+        error_messages={
+            "required": "Write the rationale: why the answer is right, pointing at the "
+            "passage or reference that says so."
+        },
     )
     is_active = forms.BooleanField(
         label="In use", required=False, initial=True, help_text="Untick to retire the question."
@@ -109,27 +130,97 @@ class QuestionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["objective"].queryset = module.objectives.all()
 
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == QuestionKind.TRUE_FALSE and not data.get("true_false_answer"):
+            self.add_error("true_false_answer", "Choose whether the statement is true or false.")
+        return data
+
 
 class ChoiceForm(forms.Form):
-    text = forms.CharField(label="Choice", max_length=500, required=False)
+    text = forms.CharField(
+        label="Choice",
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control choice-text"}),
+        error_messages={"max_length": "A choice can have at most 500 characters."},
+    )
     is_correct = forms.BooleanField(label="Correct", required=False)
 
 
 MAX_CHOICES = 12
 
 
-def choice_formset(data=None, *, initial=None):
+def choice_formset(data=None, *, initial=None, extra=None):
     """The choices of a question as rows: its saved choices and two empty rows, or five
-    empty rows for a new question (a single-best-answer question needs at least three)."""
-    extra = 2 if initial else 5
+    empty rows for a new question (a single-best-answer question needs at least three).
+    `extra` overrides the number of empty rows (0 when rows are rearranged)."""
+    if extra is None:
+        extra = 2 if initial else 5
+    extra = max(0, min(extra, MAX_CHOICES - len(initial or [])))
     formset_class = forms.formset_factory(
         ChoiceForm, extra=extra, max_num=MAX_CHOICES, absolute_max=MAX_CHOICES
     )
     return formset_class(data, initial=initial, prefix="choices")
 
 
-def choices_from(formset) -> list[tuple[str, bool]]:
-    """The (text, is_correct) pairs of the filled rows, in order."""
+def question_data(post):
+    """The posted question form with the key carried by every choice row: for a
+    single-best-answer question the radio button `correct_choice` (a row number) becomes
+    that row's `is_correct`, so the formset reads one shape whatever the type (without the
+    radio button, the rows' own `is_correct` stand)."""
+    data = post.copy()
+    if data.get("kind") == QuestionKind.SINGLE_BEST_ANSWER and "correct_choice" in data:
+        correct = data.get("correct_choice", "")
+        for index in range(posted_row_count(data)):
+            name = f"choices-{index}-is_correct"
+            if str(index) == correct:
+                data[name] = "on"
+            else:
+                data.pop(name, None)
+    return data
+
+
+def posted_row_count(data) -> int:
+    """The number of choice rows a posted form says it has, within 0..MAX_CHOICES."""
+    try:
+        count = int(data.get("choices-TOTAL_FORMS", 0))
+    except ValueError:
+        return 0
+    return max(0, min(count, MAX_CHOICES))
+
+
+def posted_rows(data) -> list[dict]:
+    """The posted choice rows as {"text", "is_correct"}, in order, empty ones included."""
+    return [
+        {
+            "text": data.get(f"choices-{index}-text", ""),
+            "is_correct": bool(data.get(f"choices-{index}-is_correct")),
+        }
+        for index in range(posted_row_count(data))
+    ]
+
+
+def rearranged_rows(rows: list[dict], *, action: str, row: int | None) -> list[dict]:
+    """The rows after a no-JavaScript editing button: "add" appends an empty row (at most
+    MAX_CHOICES), "remove" drops row `row`, "up" swaps row `row` with the one above.
+    Anything else, or a row that does not exist, leaves the rows as they are."""
+    rows = list(rows)
+    if action == "add" and len(rows) < MAX_CHOICES:
+        rows.append({"text": "", "is_correct": False})
+    elif action == "remove" and row is not None and 0 <= row < len(rows):
+        del rows[row]
+    elif action == "up" and row is not None and 0 < row < len(rows):
+        rows[row - 1], rows[row] = rows[row], rows[row - 1]
+    return rows
+
+
+def choices_from(formset, *, kind: str | None = None, true_false_answer: str = ""):
+    """The (text, is_correct) pairs of the question: for a true-or-false question the two
+    choices "True" and "False" made for the author, `true_false_answer` correct; otherwise
+    the filled rows, in order."""
+    if kind == QuestionKind.TRUE_FALSE:
+        return [("True", true_false_answer == "True"), ("False", true_false_answer == "False")]
     return [
         (form.cleaned_data["text"].strip(), form.cleaned_data.get("is_correct", False))
         for form in formset.forms

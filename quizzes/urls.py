@@ -12,6 +12,11 @@ urlpatterns = [
     path("support/participations/<int:pk>/grant/", views.grant, name="grant"),
     path("author/questions/<int:pk>/", views.edit_question, name="edit_question"),
     path("author/questions/<int:pk>/regrade/", views.regrade, name="regrade"),
+    path(
+        "author/questions/<int:pk>/history/",
+        views.question_history_page,
+        name="question_history",
+    ),
     path("author/regrades/<int:pk>/", views.regrade_detail, name="regrade_detail"),
     path("author/modules/<slug:slug>/questions/new/", views.edit_question, name="add_question"),
     path("author/modules/<slug:slug>/preview/post-test/", views.preview, name="preview"),

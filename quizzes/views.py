@@ -1,3 +1,4 @@
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -29,6 +30,7 @@ from quizzes.exceptions import (
     PostTestError,
 )
 from quizzes.forms import (
+    MAX_CHOICES,
     AttemptForm,
     GiftConfirmForm,
     GiftImportForm,
@@ -38,9 +40,13 @@ from quizzes.forms import (
     choice_formset,
     choices_from,
     posted_answers,
+    posted_rows,
+    question_data,
+    rearranged_rows,
 )
 from quizzes.gift import GiftError, export_gift, import_gift, preview_gift
 from quizzes.grading import grade_answers
+from quizzes.history import question_history
 from quizzes.models import (
     Attempt,
     Participation,
@@ -259,7 +265,13 @@ def grant(request, pk):
 
 @permission_required("quizzes.change_question", raise_exception=True)
 def edit_question(request, pk=None, slug=None):
-    """One page per question: wording, type, objective, rationale and the choices inline."""
+    """One page per question: wording, type, objective, rationale, the choices with the
+    correct one(s) marked beside each, and a preview as the learner sees it.
+
+    Without JavaScript the buttons "Add a choice", "Remove", "Move up", the type's "Show
+    the choices" and "Preview" post the form and show it again rearranged, saving nothing
+    (`action`: "add", "remove:<row>", "up:<row>", "kind", "preview"); with
+    static/js/question_editor.js the first three act in place."""
     if pk is not None:
         question = get_object_or_404(
             Question.objects.select_related("post_test__module", "current_version"), pk=pk
@@ -275,37 +287,60 @@ def edit_question(request, pk=None, slug=None):
         initial_choices = [
             {"text": c.text, "is_correct": c.is_correct} for c in version.choices.all()
         ]
+        if version.kind == QuestionKind.TRUE_FALSE:
+            correct = next((text for text, ok in initial_choices_pairs(version) if ok), "")
+            initial["true_false_answer"] = correct
+            initial_choices = []
     else:
         question, version = None, None
         post_test = get_object_or_404(PostTest.objects.select_related("module"), module__slug=slug)
-        initial, initial_choices = {"is_active": True}, []
+        initial = {"is_active": True, "kind": QuestionKind.SINGLE_BEST_ANSWER}
+        initial_choices = []
     module = post_test.module
+    action = request.POST.get("action", "save") if request.method == "POST" else ""
+    preview_choices = None
 
-    form = QuestionForm(request.POST or None, module=module, initial=initial)
-    # Bound data is compared with nothing: rows equal to the saved choices must still count.
-    if request.method == "POST":
-        formset = choice_formset(request.POST)
+    if action and action != "save":
+        # An editing button without JavaScript: show the form again as changed, unsaved.
+        data = question_data(request.POST)
+        verb, _, row = action.partition(":")
+        rows = rearranged_rows(posted_rows(data), action=verb, row=row_number(row))
+        form = QuestionForm(initial=data.dict(), module=module)
+        formset = choice_formset(initial=rows, extra=0 if rows else None)
+        if action == "preview":
+            preview_choices = preview_pairs(data, rows)
+    elif request.method == "POST":
+        data = question_data(request.POST)
+        form = QuestionForm(data, module=module, initial=initial)
+        formset = choice_formset(data)
     else:
+        form = QuestionForm(module=module, initial=initial)
         formset = choice_formset(initial=initial_choices)
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
-        data = form.cleaned_data
+        if version is not None:
+            preview_choices = initial_choices_pairs(version)
+
+    if action == "save" and form.is_valid() and formset.is_valid():
+        cleaned = form.cleaned_data
         fields = {
-            "kind": data["kind"],
-            "stem": data["stem"],
-            "rationale": data["rationale"],
-            "choices": choices_from(formset),
+            "kind": cleaned["kind"],
+            "stem": cleaned["stem"],
+            "rationale": cleaned["rationale"],
+            "choices": choices_from(
+                formset, kind=cleaned["kind"], true_false_answer=cleaned["true_false_answer"]
+            ),
         }
         try:
             if question is None:
-                question = add_question(post_test, objective=data["objective"], **fields)
+                question = add_question(post_test, objective=cleaned["objective"], **fields)
             else:
-                revise_question(question, objective=data["objective"], **fields)
-            set_question_in_use(question, in_use=data["is_active"])
+                revise_question(question, objective=cleaned["objective"], **fields)
+            set_question_in_use(question, in_use=cleaned["is_active"])
         except ValidationError as problem:
             form.add_error(None, problem)
         else:
             messages.success(request, "The question is saved.")
             return redirect("courses:author_module", slug=module.slug)
+    kind = form["kind"].value() or QuestionKind.SINGLE_BEST_ANSWER
     answered = version is not None and version.attempt_items.exists()
     return render(
         request,
@@ -314,8 +349,66 @@ def edit_question(request, pk=None, slug=None):
             "form": form,
             "formset": formset,
             "module": module,
+            "post_test": post_test,
             "question": question,
             "answered": answered,
+            "kind": kind,
+            "max_choices": MAX_CHOICES,
+            "preview": question_preview(form, kind, preview_choices),
+        },
+    )
+
+
+def row_number(text: str) -> int | None:
+    """The row of an editing button's value ("up:2" → 2); None when it names none."""
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
+def initial_choices_pairs(version: QuestionVersion) -> list[tuple[str, bool]]:
+    return [(c.text, c.is_correct) for c in version.choices.all()]
+
+
+def preview_pairs(data, rows: list[dict]) -> list[tuple[str, bool]]:
+    """The choices the posted form would save, for its preview."""
+    if data.get("kind") == QuestionKind.TRUE_FALSE:
+        answer = data.get("true_false_answer", "")
+        return [("True", answer == "True"), ("False", answer == "False")]
+    return [(row["text"].strip(), row["is_correct"]) for row in rows if row["text"].strip()]
+
+
+def question_preview(form, kind: str, choices: list[tuple[str, bool]] | None):
+    """The question as the learner sees it, drawn by templates/quizzes/question_fieldset.html
+    from an unsaved stand-in for an attempt's item (field names `item-preview`): None when
+    there is nothing to show yet."""
+    stem = form["stem"].value() or ""
+    if choices is None or not stem.strip() or not choices:
+        return None
+    version = SimpleNamespace(stem=stem.strip(), kind=kind)
+    ordered = [SimpleNamespace(pk=index, text=text) for index, (text, _) in enumerate(choices)]
+    item = SimpleNamespace(pk="preview", question_version=version, ordered_choices=ordered)
+    preview_form = AttemptForm(items=[item], prefix="preview")
+    return {"item": item, "field": preview_form[AttemptForm.field_name(item)]}
+
+
+@permission_required("quizzes.view_question", raise_exception=True)
+def question_history_page(request, pk):
+    """The question's versions, newest first, what changed in each and how many attempts
+    were given it; administrators also see links to the learners' attempts."""
+    question = get_object_or_404(
+        Question.objects.select_related("post_test__module", "current_version"), pk=pk
+    )
+    may_see_learners = request.user.has_perm("accounts.view_learner_records")
+    return render(
+        request,
+        "quizzes/question_history.html",
+        {
+            "question": question,
+            "module": question.post_test.module,
+            "history": question_history(question, with_attempts=may_see_learners),
+            "may_see_learners": may_see_learners,
         },
     )
 
