@@ -8,13 +8,17 @@ from courses.credit_rules import accreditation_statement
 from courses.exceptions import ModuleActionRefused, PublishRefused
 from courses.models import (
     CreditType,
+    DisclosedRelationship,
     DisclosureAcknowledgement,
+    DisclosureInvitation,
+    DisclosureRecord,
     FacultyMember,
     FinancialRelationship,
     LearningObjective,
     Module,
     ModuleCredit,
     Reference,
+    RelationshipReview,
     Topic,
 )
 from courses.publishing import archive_module, create_new_edition, publish_module
@@ -155,3 +159,35 @@ class DisclosureAcknowledgementAdmin(ReadOnlyAdmin):
     list_display = ["learner", "module", "shown_at"]
     list_filter = ["module"]
     date_hierarchy = "shown_at"
+
+
+# Disclosure collection: the records kept for the accreditor, written only by
+# courses.disclosure_collection; here to be read.
+
+
+@admin.register(DisclosureInvitation)
+class DisclosureInvitationAdmin(ReadOnlyAdmin):
+    list_display = ["faculty_member", "email", "invited_by", "invited_at", "opened_at", "voided_at"]
+    list_filter = ["is_renewal"]
+    search_fields = ["faculty_member__name", "email"]
+    date_hierarchy = "invited_at"
+
+
+@admin.register(DisclosureRecord)
+class DisclosureRecordAdmin(ReadOnlyAdmin):
+    list_display = ["faculty_member", "has_relationships", "signature", "submitted_at"]
+    list_filter = ["has_relationships"]
+    search_fields = ["faculty_member__name", "signature"]
+    date_hierarchy = "submitted_at"
+
+
+@admin.register(DisclosedRelationship)
+class DisclosedRelationshipAdmin(ReadOnlyAdmin):
+    list_display = ["company", "nature", "ended_on", "record"]
+    search_fields = ["company", "record__faculty_member__name"]
+
+
+@admin.register(RelationshipReview)
+class RelationshipReviewAdmin(ReadOnlyAdmin):
+    list_display = ["relationship", "is_relevant", "mitigation", "reviewed_by", "reviewed_at"]
+    list_filter = ["is_relevant"]
