@@ -168,6 +168,13 @@ def test_bad_input_is_shown_with_a_clear_message_and_nothing_is_saved(
     assert not DisclosureRecord.objects.exists()
 
 
+def test_a_nul_byte_in_the_form_is_refused_and_nothing_is_saved(client, invitation):
+    response = client.post(form_url(invitation), filled(signature="Dana\x00Whitfield"))
+
+    assert response.status_code == 400
+    assert not DisclosureRecord.objects.exists()
+
+
 def test_more_rows_keeps_what_was_typed_and_saves_nothing(client, invitation):
     response = client.post(
         form_url(invitation),
