@@ -16,8 +16,8 @@ names are not restricted there.
 
 The text file: UTF-8 without a byte-order mark, tab-delimited, CRLF line ends, the header
 row first, no quoting (a tab or line break inside a value becomes a space).
-The Excel file: one sheet, the header in bold, every value as text, written row by row in
-openpyxl's write-only mode (core.spreadsheets.write_xlsx), so memory stays flat.
+The Excel file: one sheet, the header in bold, every value as text, written row by row by
+core.spreadsheets.write_xlsx (constant memory), so memory stays flat.
 """
 
 import dataclasses
@@ -209,7 +209,7 @@ def write_registry_files(
     `tsv` and, when given, its Excel workbook (one sheet named `title`) into `xlsx`, both
     from the same `columns`. Records with a refused value are left out of both files and
     listed in the result. Memory stays flat whatever the number of records: one row is
-    held at a time (openpyxl's write-only mode buffers rows on disk).
+    held at a time (the Excel writer keeps finished rows on disk).
 
     Raises core.spreadsheets.TooManyRowsError (nothing useful written) past an Excel
     sheet's 1,048,575 rows.
