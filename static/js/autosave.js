@@ -12,12 +12,14 @@
   var OFFLINE = "Not saved — no connection. Your choice stays on this page and is sent when you submit.";
   var FAILED = "Not saved — reload the page to carry on; your earlier answers are kept.";
 
-  function isAnswerSave(detail) {
-    return detail.elt && detail.elt.hasAttribute("data-autosave");
+  // The fieldset that sent the request, when it is a question saving its answer.
+  function answerSaver(detail) {
+    var elt = detail.requestConfig && detail.requestConfig.elt;
+    return elt && elt.hasAttribute("data-autosave") ? elt : null;
   }
 
   function say(detail, text) {
-    var target = document.querySelector(detail.elt.getAttribute("hx-target"));
+    var target = document.querySelector(answerSaver(detail).getAttribute("hx-target"));
     if (!target) {
       return;
     }
@@ -29,7 +31,7 @@
 
   document.addEventListener("htmx:beforeSwap", function (event) {
     var detail = event.detail;
-    if (!isAnswerSave(detail)) {
+    if (!answerSaver(detail)) {
       return;
     }
     var status = detail.xhr.status;
@@ -43,7 +45,7 @@
   });
 
   document.addEventListener("htmx:sendError", function (event) {
-    if (isAnswerSave(event.detail)) {
+    if (answerSaver(event.detail)) {
       say(event.detail, OFFLINE);
     }
   });
