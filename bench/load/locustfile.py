@@ -8,6 +8,10 @@ and LOAD_POOLS pointing at the pools file of bench/load/prepare.py.
   evaluation, the claim and the certificate page; log out. One submit in ten is
   double-clicked (a second identical POST at the same moment, reported apart). Pauses
   between steps come from LOAD_WAIT_MIN..LOAD_WAIT_MAX seconds (default 1..3).
+  With LOAD_SAVE_ANSWERS=1 the learner also saves each answer as they choose it, one by
+  one with a pause before each, as the attempt page does through htmx ("save answer"),
+  and then submits the whole form as a browser does. Off by default, so that today's
+  profile and its figures stay comparable with earlier runs.
 - SubmitOnly: no pauses; each iteration submits one started attempt of the submit pool
   with all answers right, and nothing else. Its throughput is the real submit's capacity.
 - FloorSubmit: no pauses; the same answers posted to the floor (bench/load/floor.py).
@@ -36,6 +40,7 @@ CORRECT = set(POOLS["correct_choices"])
 FAIL_FIRST_SHARE = 0.5
 DOUBLE_CLICK_SHARE = 0.1
 WRONG_ANSWERS_ON_FAIL = 4
+SAVE_ANSWERS = os.environ.get("LOAD_SAVE_ANSWERS", "0") == "1"
 
 # One source per pool, shared by the simulated users of this Locust process.
 # LOAD_JOURNEY_FROM: where in the journey pool this run starts (the warm-up takes learners
@@ -195,6 +200,9 @@ class Learner(Browser):
             else:
                 chosen = right
             fields.extend((field, value) for value in chosen)
+            if SAVE_ANSWERS:
+                self.wait()
+                self.save_answer(attempt_url, field, chosen)
         self.wait()
         second_click = None
         if random.random() < DOUBLE_CLICK_SHARE:
@@ -211,6 +219,24 @@ class Learner(Browser):
         if result_url is None:
             raise StepFailed
         self.client.get(result_url, name="result")
+
+    def save_answer(self, attempt_url: str, field: str, chosen: list[str]) -> None:
+        """Save one question's answer as the attempt page does when it is chosen (htmx):
+        the step succeeds when the question's status line says "Saved"."""
+        item_id = field.removeprefix("item-")
+        fields = [*self.csrf_fields(), *((field, value) for value in chosen)]
+        with self.client.post(
+            f"{attempt_url}items/{item_id}/answer/", data=urlencode(fields),
+            headers={**FORM, "HX-Request": "true"}, name="save answer", catch_response=True,
+        ) as response:  # fmt: skip
+            saved = response.status_code == 200 and "Saved" in (response.text or "")
+            if saved:
+                response.success()
+            else:
+                text = re.sub(r"<[^>]+>", "", response.text or "").strip()[:160]
+                response.failure(f"save answer: {response.status_code} → {text}")
+        if not saved:
+            raise StepFailed
 
     def evaluate_and_claim(self) -> None:
         evaluation_url = f"{MODULE_URL}evaluation/"
