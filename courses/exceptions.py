@@ -11,6 +11,14 @@ class ModuleActionRefused(Exception):
     pass
 
 
+class AuthoringRefused(Exception):
+    """An edit the module editor cannot make, e.g. a designation of a published module."""
+
+
+class ReviewRefused(Exception):
+    """A review step that cannot be taken, e.g. approving one's own submission."""
+
+
 class RecordIsImmutable(Exception):
     """A record kept for the accreditor (a signed disclosure, its relationships, a planner's
     review) was about to be changed or deleted: such records are only ever added."""
@@ -24,11 +32,3 @@ class DisclosureLinkRefused(Exception):
 class DisclosureRefused(Exception):
     """A disclosure, invitation or review that cannot be recorded as given; nothing was
     saved. The message says what to change."""
-
-
-class AuthoringRefused(Exception):
-    """An edit the module editor cannot make, e.g. a designation of a published module."""
-
-
-class ReviewRefused(Exception):
-    """A review step that cannot be taken, e.g. approving one's own submission."""

@@ -367,7 +367,6 @@ class DisclosureStatus(models.TextChoices):
     PENDING = "pending", "Disclosure received; review of its relationships pending"
 
 
-
 class FacultyMember(models.Model):
     """A person in control of the content, with their disclosure (ACCME Standard 3)."""
 
@@ -555,6 +554,81 @@ class DisclosureAcknowledgement(models.Model):
         return f"{self.learner} saw disclosures of {self.module} at {self.shown_at:%Y-%m-%d %H:%M}"
 
 
+class ReviewKind(models.TextChoices):
+    PUBLICATION = "publication", "Review before publication"
+    CONTENT_REVIEW = "content_review", "Three-year content review"
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a reviewer"
+    APPROVED = "approved", "Approved"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    WITHDRAWN = "withdrawn", "Approval withdrawn (edited after approval)"
+
+
+class EditorSection(models.TextChoices):
+    """The sections of the module editor, which reviewers comment on one by one."""
+
+    TEXT = "text", "Learner-facing text"
+    ARTICLE = "article", "Article"
+    OBJECTIVES = "objectives", "Objectives"
+    FACULTY = "faculty", "Faculty and roles"
+    DISCLOSURES = "disclosures", "Disclosures"
+    REFERENCES = "references", "References"
+    CREDIT = "credit", "Credit designations"
+    ACCREDITATION = "accreditation", "Accreditation"
+    POST_TEST = "post_test", "Post-test"
+    GENERAL = "general", "The module as a whole"
+
+
+class Review(models.Model):
+    """One request that a reviewer check a module edition: before publication, or the
+    content review due every three years (courses.lifecycle). Changed only by
+    courses.reviews."""
+
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="reviews")
+    kind = models.CharField(max_length=20, choices=ReviewKind.choices)
+    status = models.CharField(
+        max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["module"],
+                condition=models.Q(status="pending"),
+                name="one_pending_review_per_module",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.module} ({self.get_status_display()})"
+
+
+class ReviewComment(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="comments")
+    section = models.CharField(max_length=20, choices=EditorSection.choices)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(validators=[MaxLengthValidator(4000)])
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_section_display()}: {self.text[:60]}"
+
+
 # Disclosure collection (ACCME Standard 3) ------------------------------------------------
 # Everyone in control of content discloses their own financial relationships through a
 # link sent by e-mail; every step is kept for the accreditor. Written only by
@@ -691,78 +765,3 @@ class RelationshipReview(ImmutableRecord):
 
     def __str__(self):
         return f"Review of {self.relationship}"
-
-
-class ReviewKind(models.TextChoices):
-    PUBLICATION = "publication", "Review before publication"
-    CONTENT_REVIEW = "content_review", "Three-year content review"
-
-
-class ReviewStatus(models.TextChoices):
-    PENDING = "pending", "Waiting for a reviewer"
-    APPROVED = "approved", "Approved"
-    CHANGES_REQUESTED = "changes_requested", "Changes requested"
-    WITHDRAWN = "withdrawn", "Approval withdrawn (edited after approval)"
-
-
-class EditorSection(models.TextChoices):
-    """The sections of the module editor, which reviewers comment on one by one."""
-
-    TEXT = "text", "Learner-facing text"
-    ARTICLE = "article", "Article"
-    OBJECTIVES = "objectives", "Objectives"
-    FACULTY = "faculty", "Faculty and roles"
-    DISCLOSURES = "disclosures", "Disclosures"
-    REFERENCES = "references", "References"
-    CREDIT = "credit", "Credit designations"
-    ACCREDITATION = "accreditation", "Accreditation"
-    POST_TEST = "post_test", "Post-test"
-    GENERAL = "general", "The module as a whole"
-
-
-class Review(models.Model):
-    """One request that a reviewer check a module edition: before publication, or the
-    content review due every three years (courses.lifecycle). Changed only by
-    courses.reviews."""
-
-    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="reviews")
-    kind = models.CharField(max_length=20, choices=ReviewKind.choices)
-    status = models.CharField(
-        max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.PENDING
-    )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    requested_at = models.DateTimeField(default=timezone.now)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    withdrawn_reason = models.CharField(max_length=300, blank=True)
-
-    class Meta:
-        ordering = ["-requested_at", "-pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["module"],
-                condition=models.Q(status="pending"),
-                name="one_pending_review_per_module",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} of {self.module} ({self.get_status_display()})"
-
-
-class ReviewComment(models.Model):
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="comments")
-    section = models.CharField(max_length=20, choices=EditorSection.choices)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    text = models.TextField(validators=[MaxLengthValidator(4000)])
-    at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["at", "pk"]
-
-    def __str__(self):
-        return f"{self.get_section_display()}: {self.text[:60]}"
