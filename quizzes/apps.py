@@ -14,9 +14,23 @@ class QuizzesConfig(AppConfig):
         from courses.learner_status import register_catalog_status, register_module_page_context
         from courses.publishing import register_edition_copier, register_publication_check
         from quizzes import learner_data, publication, queries
-        from quizzes.models import Attempt, Choice, Participation
+        from quizzes.models import Attempt, Choice, Participation, PostTest
 
         register_audited_model(Choice, include_fields=["is_correct", "text"])
+        # The settings learners are told before they start (quizzes.authoring).
+        register_audited_model(
+            PostTest,
+            include_fields=[
+                "passing_score",
+                "max_attempts",
+                "review_policy",
+                "shuffle_questions",
+                "shuffle_choices",
+                "draw_per_objective",
+                "draw_total",
+                "attempt_delay",
+            ],
+        )
         register_audited_model(Participation, include_fields=["extra_attempts"])
         register_audited_model(Attempt, include_fields=["score", "passed", "correct_count"])
         register_personal_data_section("post_tests", learner_data.post_tests_as_data)

@@ -1,9 +1,148 @@
-"""Writing post-test questions."""
+"""Writing post-tests: their settings and their questions."""
+
+from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
-from courses.models import LearningObjective
-from quizzes.models import Choice, PostTest, Question, QuestionVersion, validate_choices
+from accounts.models import User
+from core.audit import recorded_as
+from courses.models import LearningObjective, Module, ModuleStatus
+from courses.reviews import withdraw_approval
+from quizzes.exceptions import PostTestSettingsRefused
+from quizzes.models import (
+    AttemptDelay,
+    Choice,
+    PostTest,
+    Question,
+    QuestionVersion,
+    ReviewPolicy,
+    validate_choices,
+)
+
+MAX_ATTEMPTS_LIMIT = 99
+SETTINGS_OF_PUBLISHED = (
+    "The post-test settings of a published module cannot change: learners' attempts were "
+    "taken under them. Start a new edition to change them."
+)
+SETTINGS_OF_ARCHIVED = "An archived module cannot be edited: restore it or start a new edition."
+SETTINGS_FIELDS = (
+    "passing_score",
+    "max_attempts",
+    "review_policy",
+    "shuffle_questions",
+    "shuffle_choices",
+    "draw_per_objective",
+    "draw_total",
+    "attempt_delay",
+)
+
+
+def _checked_settings(
+    *,
+    passing_score: Decimal,
+    max_attempts: int,
+    review_policy: str,
+    draw_per_objective: int | None,
+    draw_total: int | None,
+    attempt_delay: str,
+) -> Decimal:
+    """Refuse (PostTestSettingsRefused) values outside what learners can be told; returns
+    the passing score as a Decimal with at most two decimal places."""
+    try:
+        score = Decimal(str(passing_score))
+    except InvalidOperation:
+        score = None
+    if score is None or not score.is_finite() or not Decimal("1") <= score <= Decimal("100"):
+        raise PostTestSettingsRefused(
+            "The passing score must be a percentage from 1 to 100, e.g. 70."
+        )
+    if score != score.quantize(Decimal("0.01")):
+        raise PostTestSettingsRefused(
+            "The passing score may have at most two decimal places, e.g. 66.67."
+        )
+    if max_attempts is None or not 1 <= max_attempts <= MAX_ATTEMPTS_LIMIT:
+        raise PostTestSettingsRefused(
+            f"Give the number of attempts a learner has to pass: from 1 to {MAX_ATTEMPTS_LIMIT}."
+        )
+    if review_policy not in ReviewPolicy.values:
+        raise PostTestSettingsRefused("Choose when learners see the correct answers.")
+    if attempt_delay not in AttemptDelay.values:
+        raise PostTestSettingsRefused("Choose the delay between attempts.")
+    if draw_per_objective is not None and draw_total is not None:
+        raise PostTestSettingsRefused(
+            "Draw questions per objective or in total, not both: empty one of the two."
+        )
+    for drawn in (draw_per_objective, draw_total):
+        if drawn is not None and drawn < 1:
+            raise PostTestSettingsRefused("Draw at least one question.")
+    return score.quantize(Decimal("0.01"))
+
+
+@transaction.atomic
+def set_post_test_settings(
+    module: Module,
+    *,
+    by: User,
+    passing_score: Decimal,
+    max_attempts: int,
+    review_policy: str,
+    shuffle_questions: bool,
+    shuffle_choices: bool,
+    draw_per_objective: int | None = None,
+    draw_total: int | None = None,
+    attempt_delay: str = AttemptDelay.NONE,
+) -> PostTest:
+    """Create the post-test of a draft `module` if it has none, or change its settings; returns
+    it.
+
+    `passing_score` is a percentage (1 to 100, two decimal places at most: the minimum
+    performance level learners are told before they start, as the AMA requires for enduring
+    materials); `max_attempts` from 1 to MAX_ATTEMPTS_LIMIT (the publish checks require a
+    limit); `review_policy` a ReviewPolicy value; `attempt_delay` an AttemptDelay value;
+    `draw_per_objective` or `draw_total` (at most one of them, each at least 1) make each
+    attempt draw that many active questions (None: every active question).
+
+    The module is locked for the change, which is audited as made by `by` and withdraws a
+    reviewer's approval of the draft when a setting changed. Raises PostTestSettingsRefused
+    for a published module (its learners took attempts under these settings; the rule of
+    courses.authoring for published modules) or an archived one, and for values out of
+    range; nothing is saved then."""
+    score = _checked_settings(
+        passing_score=passing_score,
+        max_attempts=max_attempts,
+        review_policy=review_policy,
+        draw_per_objective=draw_per_objective,
+        draw_total=draw_total,
+        attempt_delay=attempt_delay,
+    )
+    module = Module.objects.select_for_update().get(pk=module.pk)
+    if module.status == ModuleStatus.ARCHIVED:
+        raise PostTestSettingsRefused(SETTINGS_OF_ARCHIVED)
+    if module.status == ModuleStatus.PUBLISHED:
+        raise PostTestSettingsRefused(SETTINGS_OF_PUBLISHED)
+    values = {
+        "passing_score": score,
+        "max_attempts": max_attempts,
+        "review_policy": review_policy,
+        "shuffle_questions": shuffle_questions,
+        "shuffle_choices": shuffle_choices,
+        "draw_per_objective": draw_per_objective,
+        "draw_total": draw_total,
+        "attempt_delay": attempt_delay,
+    }
+    post_test = PostTest.objects.select_for_update().filter(module=module).first()
+    with recorded_as(by, reason="Post-test settings saved in the author area"):
+        if post_test is None:
+            post_test = PostTest.objects.create(module=module, **values)
+        else:
+            changed = [name for name in SETTINGS_FIELDS if getattr(post_test, name) != values[name]]
+            if not changed:
+                return post_test
+            for name in changed:
+                setattr(post_test, name, values[name])
+            post_test.save(update_fields=changed)
+    withdraw_approval(module, by=by, because="the post-test settings changed after approval.")
+    return post_test
 
 
 @transaction.atomic

@@ -51,3 +51,8 @@ class AttemptTooSoon(PostTestError):
     def __init__(self, message: str, *, allowed_at):
         self.allowed_at = allowed_at
         super().__init__(message)
+
+
+class PostTestSettingsRefused(PostTestError):
+    """Post-test settings the author area cannot save as given (a published or archived
+    module, a value out of range); nothing was saved. The message says what to change."""

@@ -3,7 +3,7 @@ from django.core import signing
 
 from quizzes.exceptions import InvalidAnswers
 from quizzes.gift import MAX_FILE_BYTES, MAX_QUESTIONS_PER_IMPORT
-from quizzes.models import AttemptGrantKind, QuestionKind
+from quizzes.models import AttemptDelay, AttemptGrantKind, PostTest, QuestionKind, ReviewPolicy
 
 
 def posted_answers(data) -> dict[int, list[int]]:
@@ -350,3 +350,125 @@ class GiftConfirmForm(forms.Form):
     def default_objective(self):
         pk = self.cleaned_data["token"]["objective"]
         return self.post_test.module.objectives.filter(pk=pk).first() if pk else None
+
+
+class PostTestSettingsForm(forms.Form):
+    """The post-test's settings as the author area offers them; which values may be saved
+    is for quizzes.authoring.set_post_test_settings to say. The draw is one choice (every
+    active question, a number per objective or a number in total) and one number."""
+
+    ALL, PER_OBJECTIVE, TOTAL = "all", "per_objective", "total"
+
+    passing_score = forms.DecimalField(
+        label="Passing score (%)",
+        min_value=1,
+        max_value=100,
+        max_digits=5,
+        decimal_places=2,
+        help_text="The minimum performance level, shown to learners before they start, e.g. 70.",
+        error_messages={
+            "required": "Give the passing score, a percentage from 1 to 100.",
+            "invalid": "Give the passing score as a number, e.g. 70.",
+            "min_value": "The passing score must be a percentage from 1 to 100, e.g. 70.",
+            "max_value": "The passing score must be a percentage from 1 to 100, e.g. 70.",
+            "max_decimal_places": "The passing score may have at most two decimal places.",
+            "max_digits": "The passing score must be a percentage from 1 to 100, e.g. 70.",
+        },
+    )
+    max_attempts = forms.IntegerField(
+        label="Attempts a learner has to pass",
+        min_value=1,
+        max_value=99,
+        help_text="Told to learners before they start; CME administrators can grant more.",
+        error_messages={
+            "required": "Give the number of attempts a learner has to pass: from 1 to 99.",
+            "invalid": "Give the number of attempts as a whole number, e.g. 3.",
+            "min_value": "Give the number of attempts a learner has to pass: from 1 to 99.",
+            "max_value": "Give the number of attempts a learner has to pass: from 1 to 99.",
+        },
+    )
+    attempt_delay = forms.ChoiceField(
+        label="Delay between attempts",
+        choices=AttemptDelay.choices,
+        help_text="How long a learner waits after an attempt that did not pass.",
+    )
+    draw = forms.ChoiceField(
+        label="Questions in each attempt",
+        choices=[
+            (ALL, "Every active question"),
+            (PER_OBJECTIVE, "A number of questions per objective, drawn at each attempt"),
+            (TOTAL, "A number of questions in total, drawn at each attempt"),
+        ],
+        widget=forms.RadioSelect,
+        initial=ALL,
+    )
+    draw_count = forms.IntegerField(
+        label="How many questions to draw",
+        required=False,
+        min_value=1,
+        max_value=500,
+        help_text="Per objective or in total, as chosen above; leave empty for every question.",
+        error_messages={
+            "invalid": "Give how many questions to draw as a whole number, e.g. 8.",
+            "min_value": "Draw at least one question.",
+            "max_value": "Draw at most 500 questions.",
+        },
+    )
+    shuffle_questions = forms.BooleanField(
+        label="Show the questions in a new order at each attempt", required=False
+    )
+    shuffle_choices = forms.BooleanField(
+        label="Show each question's choices in a new order at each attempt",
+        required=False,
+        help_text="True-or-false questions keep True before False.",
+    )
+    review_policy = forms.ChoiceField(
+        label="When learners see the correct answers and rationales",
+        choices=ReviewPolicy.choices,
+        widget=forms.RadioSelect,
+    )
+
+    @classmethod
+    def initial_for(cls, post_test) -> dict:
+        """The form's initial values: the post-test's settings, or a new post-test's
+        defaults (70%, 3 attempts, choices shuffled) when `post_test` is None."""
+        if post_test is None:
+            post_test = PostTest()
+        if post_test.draw_per_objective is not None:
+            draw, count = cls.PER_OBJECTIVE, post_test.draw_per_objective
+        elif post_test.draw_total is not None:
+            draw, count = cls.TOTAL, post_test.draw_total
+        else:
+            draw, count = cls.ALL, None
+        return {
+            "passing_score": post_test.passing_score.normalize(),
+            "max_attempts": post_test.max_attempts,
+            "attempt_delay": post_test.attempt_delay,
+            "draw": draw,
+            "draw_count": count,
+            "shuffle_questions": post_test.shuffle_questions,
+            "shuffle_choices": post_test.shuffle_choices,
+            "review_policy": post_test.review_policy,
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        draws = cleaned.get("draw") in (self.PER_OBJECTIVE, self.TOTAL)
+        if draws and not cleaned.get("draw_count") and "draw_count" not in self.errors:
+            self.add_error("draw_count", "Give how many questions each attempt draws.")
+        return cleaned
+
+    def settings(self) -> dict:
+        """The keyword arguments of quizzes.authoring.set_post_test_settings."""
+        data = self.cleaned_data
+        draw, count = data["draw"], data.get("draw_count")
+        return {
+            "passing_score": data["passing_score"],
+            "max_attempts": data["max_attempts"],
+            "attempt_delay": data["attempt_delay"],
+            "review_policy": data["review_policy"],
+            "shuffle_questions": data["shuffle_questions"],
+            "shuffle_choices": data["shuffle_choices"],
+            "draw_per_objective": count if draw == self.PER_OBJECTIVE else None,
+            "draw_total": count if draw == self.TOTAL else None,
+        }

@@ -19,6 +19,11 @@ urlpatterns = [
     ),
     path("author/regrades/<int:pk>/", views.regrade_detail, name="regrade_detail"),
     path("author/modules/<slug:slug>/questions/new/", views.edit_question, name="add_question"),
+    path(
+        "author/modules/<slug:slug>/post-test/",
+        views.post_test_settings,
+        name="post_test_settings",
+    ),
     path("author/modules/<slug:slug>/preview/post-test/", views.preview, name="preview"),
     path("author/modules/<slug:slug>/questions.gift", views.gift_export, name="gift_export"),
     path(

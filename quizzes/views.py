@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from core.spreadsheets import csv_response
+from courses.models import Module, ModuleStatus
 from quizzes.attempts import (
     FORGED_CHOICE,
     grant_attempts,
@@ -21,13 +22,21 @@ from quizzes.attempts import (
     start_attempt,
     submit_attempt,
 )
-from quizzes.authoring import add_question, revise_question, set_question_in_use
+from quizzes.authoring import (
+    SETTINGS_OF_ARCHIVED,
+    SETTINGS_OF_PUBLISHED,
+    add_question,
+    revise_question,
+    set_post_test_settings,
+    set_question_in_use,
+)
 from quizzes.charts import facility_bars_svg, score_histogram_svg
 from quizzes.exceptions import (
     AttemptAlreadySubmitted,
     IncompleteAnswers,
     PostTestClosed,
     PostTestError,
+    PostTestSettingsRefused,
 )
 from quizzes.forms import (
     MAX_CHOICES,
@@ -35,6 +44,7 @@ from quizzes.forms import (
     GiftConfirmForm,
     GiftImportForm,
     GrantAttemptsForm,
+    PostTestSettingsForm,
     QuestionForm,
     RegradeForm,
     choice_formset,
@@ -56,6 +66,7 @@ from quizzes.models import (
     QuestionVersion,
     Regrade,
 )
+from quizzes.publication import post_test_problems
 from quizzes.queries import attempt_items, preview_items, standing_on
 from quizzes.regrading import RegradeRefused, apply_regrade, plan_regrade
 from quizzes.review import answers_shown_after, decide_review
@@ -261,6 +272,46 @@ def grant(request, pk):
 
 
 # The author area -----------------------------------------------------------------
+
+
+@permission_required("quizzes.change_posttest", raise_exception=True)
+def post_test_settings(request, slug):
+    """The post-test's settings in the author area: creates the post-test of a draft
+    module that has none. A published or archived module's settings are shown, not
+    offered for change (quizzes.authoring.set_post_test_settings decides)."""
+    module = get_object_or_404(Module, slug=slug)
+    post_test = PostTest.objects.filter(module=module).first()
+    form = PostTestSettingsForm(
+        request.POST or None, initial=PostTestSettingsForm.initial_for(post_test)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            set_post_test_settings(module, by=request.user, **form.settings())
+        except PostTestSettingsRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            if post_test is None:
+                messages.success(request, "The post-test is created: now add its questions.")
+            else:
+                messages.success(request, "The post-test settings are saved.")
+            editor = reverse("courses:edit_module", kwargs={"slug": module.slug})
+            return redirect(f"{editor}#section-post_test")
+    locked_because = {
+        ModuleStatus.PUBLISHED: SETTINGS_OF_PUBLISHED,
+        ModuleStatus.ARCHIVED: SETTINGS_OF_ARCHIVED,
+    }.get(module.status, "")
+    return render(
+        request,
+        "quizzes/post_test_settings.html",
+        {
+            "module": module,
+            "post_test": post_test,
+            "form": form,
+            "locked_because": locked_because,
+            "problems": post_test_problems(module) if post_test is not None else [],
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @permission_required("quizzes.change_question", raise_exception=True)

@@ -21,6 +21,16 @@ AUDITED = {
     "quizzes.Attempt": ["score", "passed", "correct_count"],
     "quizzes.Choice": ["is_correct", "text"],
     "quizzes.Participation": ["extra_attempts"],
+    "quizzes.PostTest": [
+        "passing_score",
+        "max_attempts",
+        "review_policy",
+        "shuffle_questions",
+        "shuffle_choices",
+        "draw_per_objective",
+        "draw_total",
+        "attempt_delay",
+    ],
 }
 
 
