@@ -8,6 +8,9 @@ secret key and host list.
 import os
 
 os.environ.setdefault("DJANGO_DEBUG", "true")
+# Demonstration data: a made-up ACCME provider ID of the right shape, so that the demo's
+# PARS records can be written; a real provider sets its own.
+os.environ.setdefault("CME_ACCME_PROVIDER_ID", "0000000")
 # A summary per e-mail on the console, the messages and attachments saved under var/mail/.
 os.environ.setdefault("EMAIL_URL", "devmail://")
 

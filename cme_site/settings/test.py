@@ -7,6 +7,8 @@ starts on loopback.
 import os
 
 os.environ.setdefault("DJANGO_DEBUG", "false")
+# A provider ID of the right shape, so that PARS records can be written in tests.
+os.environ.setdefault("CME_ACCME_PROVIDER_ID", "1234567")
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres:postgres@127.0.0.1:5432/cme")

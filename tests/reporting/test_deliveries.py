@@ -50,7 +50,7 @@ def test_a_consenting_internist_gets_a_pars_delivery_for_ama_credit_and_abim_poi
     assert ama.status == abim.status == DeliveryStatus.READY
     assert ama.deadline == claim.completed_on + datetime.timedelta(days=30)
     assert ama.record == {
-        "provider_id": "",
+        "provider_id": "1234567",
         "activity_id": module.pars_activity_id,
         "first_name": "Ana",
         "last_name": "Lima",
