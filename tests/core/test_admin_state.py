@@ -16,6 +16,7 @@ from core.admin import state_fields_of
 from courses.models import Module, ModuleStatus
 from demo.content import load_demo_content
 from tests.certificates.conftest import claim, evaluate, pass_post_test
+from tests.courses.test_publishing import approve
 from tests.factories import ModuleFactory, UserFactory, post_test_with_questions
 
 pytestmark = pytest.mark.django_db
@@ -154,6 +155,8 @@ def test_the_admin_publish_action_publishes_with_an_audit_record(client, cme_adm
     from tests.factories import FacultyMemberFactory
 
     FacultyMemberFactory(module=module)
+    module.refresh_from_db()
+    approve(module)  # only an approved edition is published (courses.reviews)
     client.force_login(cme_administrator)
 
     client.post(
