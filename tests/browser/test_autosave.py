@@ -30,7 +30,9 @@ LOGGED_OUT = "Not saved — log in again; your earlier answers are kept."
 
 
 def status_of(page, number):
-    return question(page, number).get_by_role("status")
+    """The question's status line, a live region (not role=status, which the page's
+    messages have)."""
+    return question(page, number).locator(".answer-status[aria-live=polite]")
 
 
 def choose(page, number):

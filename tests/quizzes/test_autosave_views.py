@@ -185,7 +185,7 @@ def test_the_attempt_page_asks_htmx_to_save_each_question_with_a_status_line(
     for item in attempt.items.all():
         assert f'hx-post="{save_url(attempt, item)}"' in html
         assert f'hx-params="csrfmiddlewaretoken,item-{item.pk}"' in html
-        assert f'id="answer-status-{item.pk}" role="status" aria-live="polite"></p>' in html
+        assert f'id="answer-status-{item.pk}" aria-live="polite" aria-atomic="true"></p>' in html
     assert 'src="/static/js/autosave.js"' in html
 
 
