@@ -267,9 +267,17 @@ def _check_role(role: str) -> None:
 
 @transaction.atomic
 def add_faculty_member(
-    module: Module, *, by: User, name: str, degrees: str, role: str, affiliation: str
+    module: Module,
+    *,
+    by: User,
+    name: str,
+    degrees: str,
+    role: str,
+    affiliation: str,
+    email: str = "",
 ) -> FacultyMember:
-    """Add a person in control of the content (their disclosure is collected separately)."""
+    """Add a person in control of the content; `email` is where the invitation to disclose
+    goes (their disclosure is collected separately, courses.disclosure_collection)."""
     _check_role(role)
     with _editing(module, by=by, section=EditorSection.FACULTY) as module:
         return FacultyMember.objects.create(
@@ -279,20 +287,31 @@ def add_faculty_member(
             degrees=degrees,
             role=role,
             affiliation=affiliation,
+            email=email.strip(),
         )
 
 
 @transaction.atomic
 def update_faculty_member(
-    person: FacultyMember, *, by: User, name: str, degrees: str, role: str, affiliation: str
+    person: FacultyMember,
+    *,
+    by: User,
+    name: str,
+    degrees: str,
+    role: str,
+    affiliation: str,
+    email: str | None = None,
 ) -> FacultyMember:
-    """Correct a person's name, degrees, role or affiliation."""
+    """Correct a person's name, degrees, role, affiliation or e-mail address (None keeps
+    the address)."""
     _check_role(role)
     with _editing(person.module, by=by, section=EditorSection.FACULTY):
         person = FacultyMember.objects.select_for_update().get(pk=person.pk)
         person.name, person.degrees, person.role = name, degrees, role
         person.affiliation = affiliation
-        person.save(update_fields=["name", "degrees", "role", "affiliation"])
+        if email is not None:
+            person.email = email.strip()
+        person.save(update_fields=["name", "degrees", "role", "affiliation", "email"])
     return person
 
 

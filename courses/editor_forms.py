@@ -79,7 +79,7 @@ class ObjectiveForm(forms.ModelForm):
 class FacultyForm(forms.ModelForm):
     class Meta:
         model = FacultyMember
-        fields = ["name", "degrees", "role", "affiliation"]
+        fields = ["name", "degrees", "role", "affiliation", "email"]
         widgets = {"affiliation": forms.Textarea(attrs={"rows": 2})}
 
 

@@ -430,3 +430,27 @@ def test_a_reviewer_who_is_no_author_cannot_edit():
     assert reviewer.has_perm("courses.review_module")
     assert not reviewer.has_perm("courses.change_module")
     assert not reviewer.has_perm("courses.change_learningobjective")
+
+
+def test_a_person_is_added_with_the_address_their_invitation_to_disclose_goes_to(
+    client, course_author
+):
+    module = draft()
+    client.force_login(course_author)
+
+    client.post(
+        reverse("courses:add_faculty", args=[module.slug]),
+        form_data(
+            "faculty-new",
+            name="Dana Whitfield",
+            degrees="MD",
+            role="author",
+            affiliation="",
+            email=" dana@example.org ",
+        ),
+    )
+    response = client.get(reverse("courses:edit_module", args=[module.slug]))
+
+    person = module.faculty.get()
+    assert (person.name, person.email) == ("Dana Whitfield", "dana@example.org")
+    assert f'id="invite-email-{person.pk}" value="dana@example.org"' in response.text
