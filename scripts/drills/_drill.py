@@ -254,6 +254,70 @@ def start_worker(
     return node
 
 
+class SupervisedWorker:
+    """A Celery worker run by supervisord (bin/_supervisor.py, as bin/serve runs it): when
+    it dies, supervisord starts it again; the drill never does."""
+
+    def __init__(self, children: Children, name: str, *, concurrency: int = 2):
+        sys.path.insert(0, str(REPO / "bin"))
+        from _supervisor import Program, write_config
+
+        self.children = children
+        self.name = name
+        self.node = f"{name}@localhost"
+        folder = children.workdir / f"supervisor-{name}"
+        self.config = write_config(
+            folder,
+            [Program(name, [sys.executable, "-m", "celery", "-A", "cme_site", "worker",
+                            "--hostname", self.node, "--concurrency", str(concurrency),
+                            "--loglevel", "WARNING", "--without-gossip", "--without-mingle"])],
+        )  # fmt: skip
+        self.log = folder / f"{name}.log"
+
+    def start(self) -> str:
+        """Start supervisord and wait until the worker answers a ping; return its node."""
+        from cme_site.celery import app
+
+        supervisord = Path(sys.executable).with_name("supervisord")
+        process = self.children.start(
+            f"supervisord-{self.name}", [str(supervisord), "-c", str(self.config)]
+        )
+        answered = wait_until(
+            lambda: process.poll() is not None or app.control.ping([self.node], timeout=0.5),
+            timeout=60,
+        )
+        if process.poll() is not None or not answered:
+            raise SystemExit(f"supervised worker {self.node} did not start")
+        return self.node
+
+    def ctl(self, *args: str) -> str:
+        supervisorctl = Path(sys.executable).with_name("supervisorctl")
+        result = subprocess.run(  # noqa: S603 - our own argv
+            [str(supervisorctl), "-c", str(self.config), *args],
+            capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+        return result.stdout.strip()
+
+    def pid(self) -> int:
+        answer = self.ctl("pid", self.name)
+        return int(answer) if answer.isdigit() else 0
+
+    def restarts(self) -> int:
+        """How many times supervisord started the worker after its first start."""
+        log = self.config.parent / "supervisord.log"
+        spawned = f"spawned: '{self.name}'"
+        return max(0, log.read_text(errors="replace").count(spawned) - 1) if log.exists() else 0
+
+    def exits(self) -> list[str]:
+        """supervisord's lines about the worker exiting unexpectedly."""
+        log = self.config.parent / "supervisord.log"
+        lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+        return [line for line in lines if f"exited: {self.name}" in line]
+
+    def stop(self) -> None:
+        self.children.stop(f"supervisord-{self.name}", timeout=60)
+
+
 def active_tasks(nodes: list[str]) -> dict[str, list[dict]]:
     from cme_site.celery import app
 

@@ -9,7 +9,9 @@ loopback port (no persistence: what it held is lost when it is killed), one Cele
 passed and evaluated claim credit through the claim page (Django's test client, the whole
 middleware stack, several threads), paced; when a third of the claims are answered Redis is
 killed (SIGKILL), and when two thirds are answered it is started again on the same port.
-The worker reconnects by itself. Then `requeue_stale_certificates` runs as Celery beat
+The worker runs under supervisord, as in production (bin/serve): if kombu's Redis
+transport ends it as Redis goes away, supervisord starts it again; the drill never does.
+Then `requeue_stale_certificates` runs as Celery beat
 would once REQUEUE_AFTER has passed (its clock moved forward, rather than waiting three
 minutes), for the claims whose task never reached the broker or was lost with it.
 
@@ -23,13 +25,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from _drill import (
+    SupervisedWorker,
     audit_certificates,
     demo_module,
     drill_environment,
     finish,
     make_learners,
     say,
-    start_worker,
     wait_idle,
     wait_until,
 )
@@ -56,8 +58,8 @@ class Claims:
         client = Client(SERVER_NAME="127.0.0.1", raise_request_exception=False)
         client.force_login(learner)
         url = reverse("certificates:claim", args=[self.module.slug])
-        offering = self.module.credits.get()
-        data = {"credit_type": str(offering.credit_type_id), "amount": "0.25", "attested": "on"}
+        # The claim page's form: the hours, the amounts already seen for them, the attestation.
+        data = {"hours": "0.25", "reviewed_hours": "0.25", "attested": "on", "action": "claim"}
         started = time.monotonic()
         try:
             response = client.post(url, data)
@@ -99,8 +101,9 @@ def main() -> int:
     module = demo_module()
     learners = make_learners(args.learners, prefix="outage", module=module, passed=True)
     say(f"{len(learners)} learners passed and evaluated {module.slug}")
-    node = start_worker(children, "drill-outage")
-    say(f"worker {node} started (2 processes)")
+    worker = SupervisedWorker(children, "drill-outage")
+    node = worker.start()
+    say(f"worker {node} started under supervisord (2 processes)")
 
     claims = Claims(learners, module, pause=args.pause)
     runner = claims.run(args.threads)
@@ -149,7 +152,9 @@ def main() -> int:
         f"{time.monotonic() - requeue_at:.1f} s after the re-queue"
     )
     wait_idle(redis, [node], timeout=30)
-    children.stop("drill-outage")
+    restarts, exits = worker.restarts(), worker.exits()
+    say(f"supervisord restarted the worker {restarts} times" + "".join(f"\n  {e}" for e in exits))
+    worker.stop()
 
     statuses = {}
     for _, status, _, _, _ in claims.results:
@@ -179,6 +184,7 @@ def main() -> int:
         mail_dir=work / "mail",
     )
     notes = [
+        f"the worker was restarted by supervisord {restarts} times, by the drill never",
         f"{never_queued + lost} of {len(learners)} certificates were issued only because "
         f"requeue_stale_certificates queued them again (Celery beat runs it every minute; "
         f"REQUEUE_AFTER = {REQUEUE_AFTER})",
