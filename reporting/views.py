@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -97,9 +98,11 @@ def _send_selected(request, selected) -> None:
         batch = send(registry, rows, by=request.user)
         for refusal in batch.sending.refused:
             messages.warning(request, f"Delivery #{refusal.delivery_id} not sent: {refusal.reason}")
+        sent = batch.record_count  # those refused above stay as they were
         messages.success(
             request,
-            f"Sent {len(rows)} records to {rows[0].get_registry_display()} (batch #{batch.pk}).",
+            f"Sent {sent} record{pluralize(sent)} to {rows[0].get_registry_display()} "
+            f"(batch #{batch.pk}).",
         )
 
 

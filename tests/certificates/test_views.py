@@ -544,3 +544,31 @@ def test_the_transcript_shows_each_line_and_what_became_of_its_report(client, mo
     assert (
         "ACPE contact hour,0.25," in csv_text and "Waiting for your NABP e-Profile ID" in csv_text
     )
+
+
+def test_the_certificate_and_verification_pages_list_every_credit_line(client, module):
+    """A nurse practitioner who adds AMA credit to the ANCC contact hours sees both lines on
+    the certificate page, as the PDF prints them, and the public verification page lists
+    both too (the pages used to show only the claim's first credit type)."""
+    from courses.credit_kinds import ANCC_CONTACT_HOURS, standard_kind
+    from courses.models import ModuleCredit
+    from tests.certificates.conftest import claim, evaluate, pass_post_test
+
+    ModuleCredit.objects.create(
+        module=module, credit_type=standard_kind(ANCC_CONTACT_HOURS), max_credits=Decimal("1.00")
+    )
+    ama = module.credits.get(credit_type__code="ama-pra-category-1")
+    nurse = UserFactory(profile__designation="NP")
+    pass_post_test(nurse, module.post_test)
+    evaluate(nurse, module)
+    certificate = claim(nurse, module, chosen_optional={ama.pk}).certificates.get()
+    client.force_login(nurse)
+
+    detail = client.get(reverse("certificates:detail", kwargs={"pk": certificate.pk}))
+    verification = client.get(certificate.get_verification_path())
+
+    lines = ["<li>0.25 AMA PRA Category 1 Credit™</li>", "<li>0.25 ANCC contact hour</li>"]
+    for response in (detail, verification):
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert all(line in html for line in lines), html

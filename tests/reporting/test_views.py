@@ -68,7 +68,29 @@ def test_send_selected_makes_a_batch_of_ready_records(admin_client, ready_pars, 
     ready_pars.refresh_from_db()
     assert response.status_code == 302
     assert ready_pars.status == DeliveryStatus.SENT
-    assert texts(response) == [f"Sent 1 records to ACCME PARS (batch #{ready_pars.batch_id})."]
+    assert texts(response) == [f"Sent 1 record to ACCME PARS (batch #{ready_pars.batch_id})."]
+
+
+def test_the_sent_message_counts_only_the_records_that_went(admin_client, ready_pars):
+    """A selected record that cannot go (still waiting for a birth date) is named in a
+    warning and left out of the count; the batch holds the other one."""
+    complete(physician(birth=None, boards=[]), ready_pars.line.claim.module)
+    waiting = Delivery.objects.get(status=DeliveryStatus.WAITING)
+
+    response = admin_client.post(
+        "/reporting/actions/",
+        {"action": "send", "deliveries": [ready_pars.pk, waiting.pk], "back": ""},
+    )
+
+    ready_pars.refresh_from_db()
+    waiting.refresh_from_db()
+    assert texts(response) == [
+        f"Delivery #{waiting.pk} not sent: Delivery #{waiting.pk} is waiting for the "
+        "learner's data: only ready or corrected deliveries are sent.",
+        f"Sent 1 record to ACCME PARS (batch #{ready_pars.batch_id}).",
+    ]
+    assert (ready_pars.status, waiting.status) == (DeliveryStatus.SENT, DeliveryStatus.WAITING)
+    assert ready_pars.batch.record_count == 1
 
 
 def test_delete_selected_needs_a_reason_and_then_deletes(admin_client, waiting_cpe):
