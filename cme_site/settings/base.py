@@ -387,8 +387,7 @@ if CME_REGISTRY_TRANSPORT == "service" and not (
     CME_PARS_SERVICE_URL and CME_CPE_MONITOR_SERVICE_URL
 ):
     stop_start_up(
-        "CME_REGISTRY_TRANSPORT=service needs CME_PARS_SERVICE_URL and "
-        "CME_CPE_MONITOR_SERVICE_URL."
+        "CME_REGISTRY_TRANSPORT=service needs CME_PARS_SERVICE_URL and CME_CPE_MONITOR_SERVICE_URL."
     )
 
 # Logging ----------------------------------------------------------------------

@@ -7,88 +7,187 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('courses', '0006_reviews_and_restore'),
+        ("courses", "0006_reviews_and_restore"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='facultymember',
-            name='email',
-            field=models.EmailField(blank=True, help_text='Where the invitation to disclose financial relationships is sent.', max_length=254, verbose_name='e-mail address'),
+            model_name="facultymember",
+            name="email",
+            field=models.EmailField(
+                blank=True,
+                help_text="Where the invitation to disclose financial relationships is sent.",
+                max_length=254,
+                verbose_name="e-mail address",
+            ),
         ),
         migrations.AlterField(
-            model_name='facultymember',
-            name='disclosure_status',
-            field=models.CharField(choices=[('not_collected', 'Disclosure not yet collected'), ('none', 'No relevant financial relationships'), ('relevant', 'Relevant financial relationships (listed, all mitigated)'), ('pending', 'Disclosure received; review of its relationships pending')], default='not_collected', max_length=20),
+            model_name="facultymember",
+            name="disclosure_status",
+            field=models.CharField(
+                choices=[
+                    ("not_collected", "Disclosure not yet collected"),
+                    ("none", "No relevant financial relationships"),
+                    ("relevant", "Relevant financial relationships (listed, all mitigated)"),
+                    ("pending", "Disclosure received; review of its relationships pending"),
+                ],
+                default="not_collected",
+                max_length=20,
+            ),
         ),
         migrations.CreateModel(
-            name='DisclosureInvitation',
+            name="DisclosureInvitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254, verbose_name='sent to')),
-                ('invited_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('expires_at', models.DateTimeField()),
-                ('is_renewal', models.BooleanField(default=False)),
-                ('emailed_at', models.DateTimeField(blank=True, null=True)),
-                ('opened_at', models.DateTimeField(blank=True, null=True)),
-                ('opened_from', models.GenericIPAddressField(blank=True, null=True)),
-                ('voided_at', models.DateTimeField(blank=True, null=True)),
-                ('faculty_member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='disclosure_invitations', to='courses.facultymember')),
-                ('invited_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254, verbose_name="sent to")),
+                ("invited_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("expires_at", models.DateTimeField()),
+                ("is_renewal", models.BooleanField(default=False)),
+                ("emailed_at", models.DateTimeField(blank=True, null=True)),
+                ("opened_at", models.DateTimeField(blank=True, null=True)),
+                ("opened_from", models.GenericIPAddressField(blank=True, null=True)),
+                ("voided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "faculty_member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="disclosure_invitations",
+                        to="courses.facultymember",
+                    ),
+                ),
+                (
+                    "invited_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-invited_at', '-pk'],
+                "ordering": ["-invited_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='DisclosureRecord',
+            name="DisclosureRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('has_relationships', models.BooleanField()),
-                ('attestation', models.TextField(help_text='The statement the person attested, word for word.')),
-                ('signature', models.CharField(max_length=200, verbose_name='typed signature')),
-                ('submitted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('submitted_from', models.GenericIPAddressField(blank=True, null=True)),
-                ('faculty_member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='disclosure_records', to='courses.facultymember')),
-                ('invitation', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='record', to='courses.disclosureinvitation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("has_relationships", models.BooleanField()),
+                (
+                    "attestation",
+                    models.TextField(help_text="The statement the person attested, word for word."),
+                ),
+                ("signature", models.CharField(max_length=200, verbose_name="typed signature")),
+                ("submitted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("submitted_from", models.GenericIPAddressField(blank=True, null=True)),
+                (
+                    "faculty_member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="disclosure_records",
+                        to="courses.facultymember",
+                    ),
+                ),
+                (
+                    "invitation",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="record",
+                        to="courses.disclosureinvitation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'disclosure',
-                'ordering': ['-submitted_at', '-pk'],
+                "verbose_name": "disclosure",
+                "ordering": ["-submitted_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='DisclosedRelationship',
+            name="DisclosedRelationship",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('company', models.CharField(max_length=200, verbose_name='ineligible company')),
-                ('nature', models.CharField(choices=[('consultant', 'Consultant'), ('speaker', "Speaker or member of a speakers' bureau"), ('research_grant', 'Research grant or contracted research'), ('ownership', 'Stock, stock options or other ownership interest'), ('employee', 'Employee'), ('advisory_board', 'Advisory board member'), ('other', 'Other')], max_length=20)),
-                ('nature_detail', models.CharField(blank=True, max_length=200)),
-                ('ended_on', models.DateField(blank=True, null=True)),
-                ('record', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='relationships', to='courses.disclosurerecord')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                ("company", models.CharField(max_length=200, verbose_name="ineligible company")),
+                (
+                    "nature",
+                    models.CharField(
+                        choices=[
+                            ("consultant", "Consultant"),
+                            ("speaker", "Speaker or member of a speakers' bureau"),
+                            ("research_grant", "Research grant or contracted research"),
+                            ("ownership", "Stock, stock options or other ownership interest"),
+                            ("employee", "Employee"),
+                            ("advisory_board", "Advisory board member"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("nature_detail", models.CharField(blank=True, max_length=200)),
+                ("ended_on", models.DateField(blank=True, null=True)),
+                (
+                    "record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="relationships",
+                        to="courses.disclosurerecord",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'disclosed relationship',
-                'ordering': ['record', 'position', 'pk'],
+                "verbose_name": "disclosed relationship",
+                "ordering": ["record", "position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='RelationshipReview',
+            name="RelationshipReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('is_relevant', models.BooleanField()),
-                ('mitigation', models.TextField(blank=True)),
-                ('reviewed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('relationship', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reviews', to='courses.disclosedrelationship')),
-                ('reviewed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("is_relevant", models.BooleanField()),
+                ("mitigation", models.TextField(blank=True)),
+                ("reviewed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "relationship",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reviews",
+                        to="courses.disclosedrelationship",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'relationship review',
-                'ordering': ['-reviewed_at', '-pk'],
+                "verbose_name": "relationship review",
+                "ordering": ["-reviewed_at", "-pk"],
             },
         ),
     ]

@@ -6,85 +6,227 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('certificates', '0005_credit_lines'),
+        ("certificates", "0005_credit_lines"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DeliveryBatch',
+            name="DeliveryBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('registry', models.CharField(choices=[('pars', 'ACCME PARS'), ('cpe_monitor', 'NABP CPE Monitor')], max_length=20)),
-                ('transport', models.CharField(help_text='file or service', max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('file', models.FileField(blank=True, upload_to='registry-batches/')),
-                ('xlsx_file', models.FileField(blank=True, upload_to='registry-batches/')),
-                ('record_count', models.PositiveIntegerField(default=0)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "registry",
+                    models.CharField(
+                        choices=[("pars", "ACCME PARS"), ("cpe_monitor", "NABP CPE Monitor")],
+                        max_length=20,
+                    ),
+                ),
+                ("transport", models.CharField(help_text="file or service", max_length=10)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("file", models.FileField(blank=True, upload_to="registry-batches/")),
+                ("xlsx_file", models.FileField(blank=True, upload_to="registry-batches/")),
+                ("record_count", models.PositiveIntegerField(default=0)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Delivery',
+            name="Delivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('registry', models.CharField(choices=[('pars', 'ACCME PARS'), ('cpe_monitor', 'NABP CPE Monitor')], max_length=20)),
-                ('status', models.CharField(choices=[('waiting', "Waiting for the learner's data"), ('ready', 'Ready to send'), ('sent', 'Sent'), ('accepted', 'Accepted'), ('rejected', 'Rejected'), ('corrected', 'Corrected, to send again'), ('deleted', 'Deleted from the registry'), ('missed', 'Missed its deadline')], default='waiting', max_length=20)),
-                ('record', models.JSONField(default=dict, help_text='The record as it is (or will be) sent.')),
-                ('missing', models.JSONField(blank=True, default=list, help_text="What the learner's profile lacks (labels).")),
-                ('earliest', models.DateField(blank=True, help_text='Not sent before (ABP: after the evaluation).', null=True)),
-                ('deadline', models.DateField()),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('reason', models.TextField(blank=True, help_text="The registry's reason for a rejection.")),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('line', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='deliveries', to='certificates.creditline')),
-                ('batch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='deliveries', to='reporting.deliverybatch')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "registry",
+                    models.CharField(
+                        choices=[("pars", "ACCME PARS"), ("cpe_monitor", "NABP CPE Monitor")],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("waiting", "Waiting for the learner's data"),
+                            ("ready", "Ready to send"),
+                            ("sent", "Sent"),
+                            ("accepted", "Accepted"),
+                            ("rejected", "Rejected"),
+                            ("corrected", "Corrected, to send again"),
+                            ("deleted", "Deleted from the registry"),
+                            ("missed", "Missed its deadline"),
+                        ],
+                        default="waiting",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "record",
+                    models.JSONField(
+                        default=dict, help_text="The record as it is (or will be) sent."
+                    ),
+                ),
+                (
+                    "missing",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="What the learner's profile lacks (labels).",
+                    ),
+                ),
+                (
+                    "earliest",
+                    models.DateField(
+                        blank=True,
+                        help_text="Not sent before (ABP: after the evaluation).",
+                        null=True,
+                    ),
+                ),
+                ("deadline", models.DateField()),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "reason",
+                    models.TextField(
+                        blank=True, help_text="The registry's reason for a rejection."
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "line",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="deliveries",
+                        to="certificates.creditline",
+                    ),
+                ),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="deliveries",
+                        to="reporting.deliverybatch",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'deliveries',
-                'ordering': ['deadline', 'pk'],
+                "verbose_name_plural": "deliveries",
+                "ordering": ["deadline", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='DeliveryEvent',
+            name="DeliveryEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('waiting', "Waiting for the learner's data"), ('ready', 'Ready to send'), ('sent', 'Sent'), ('accepted', 'Accepted'), ('rejected', 'Rejected'), ('corrected', 'Corrected, to send again'), ('deleted', 'Deleted from the registry'), ('missed', 'Missed its deadline')], max_length=20)),
-                ('note', models.TextField(blank=True)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('delivery', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='reporting.delivery')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("waiting", "Waiting for the learner's data"),
+                            ("ready", "Ready to send"),
+                            ("sent", "Sent"),
+                            ("accepted", "Accepted"),
+                            ("rejected", "Rejected"),
+                            ("corrected", "Corrected, to send again"),
+                            ("deleted", "Deleted from the registry"),
+                            ("missed", "Missed its deadline"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "delivery",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="reporting.delivery",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'pk'],
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ResultsImport',
+            name="ResultsImport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('registry', models.CharField(choices=[('pars', 'ACCME PARS'), ('cpe_monitor', 'NABP CPE Monitor')], max_length=20)),
-                ('sha256', models.CharField(max_length=64, unique=True)),
-                ('file', models.FileField(upload_to='registry-results/')),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
-                ('summary', models.JSONField(blank=True, default=dict)),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "registry",
+                    models.CharField(
+                        choices=[("pars", "ACCME PARS"), ("cpe_monitor", "NABP CPE Monitor")],
+                        max_length=20,
+                    ),
+                ),
+                ("sha256", models.CharField(max_length=64, unique=True)),
+                ("file", models.FileField(upload_to="registry-results/")),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True)),
+                ("summary", models.JSONField(blank=True, default=dict)),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-uploaded_at'],
+                "ordering": ["-uploaded_at"],
             },
         ),
         migrations.AddConstraint(
-            model_name='delivery',
-            constraint=models.UniqueConstraint(fields=('line', 'registry'), name='one_delivery_per_line'),
+            model_name="delivery",
+            constraint=models.UniqueConstraint(
+                fields=("line", "registry"), name="one_delivery_per_line"
+            ),
         ),
     ]

@@ -4,24 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reporting', '0001_deliveries'),
+        ("reporting", "0001_deliveries"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DeadlineWarning',
+            name="DeadlineWarning",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(unique=True)),
-                ('sent_at', models.DateTimeField(auto_now_add=True)),
-                ('due_count', models.PositiveIntegerField(default=0)),
-                ('missed_count', models.PositiveIntegerField(default=0)),
-                ('recipients', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(unique=True)),
+                ("sent_at", models.DateTimeField(auto_now_add=True)),
+                ("due_count", models.PositiveIntegerField(default=0)),
+                ("missed_count", models.PositiveIntegerField(default=0)),
+                ("recipients", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'ordering': ['-day'],
+                "ordering": ["-day"],
             },
         ),
     ]
