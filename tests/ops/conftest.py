@@ -144,6 +144,16 @@ def supervise(tmp_path):
         supervisor.stop()
 
 
+def weed_port_flags(s3_port: int) -> list[str]:
+    """Every port `weed server` listens on, free ones on loopback. Each gRPC port is given
+    too: weed's default (the HTTP port + 10000) may be taken, or past 65535. No usage
+    statistics are sent out (-master.telemetry=false)."""
+    flags = [f"-s3.port={s3_port}", f"-s3.port.grpc={free_port()}", "-master.telemetry=false"]
+    for part in ("master", "volume", "filer"):
+        flags += [f"-{part}.port={free_port()}", f"-{part}.port.grpc={free_port()}"]
+    return ["-s3", *flags]
+
+
 class SeaweedFS:
     """`weed server` on loopback (random free ports, a folder of its own) with its S3 API
     and one bucket."""
@@ -163,9 +173,8 @@ class SeaweedFS:
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
                 [str(WEED), "server", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-                 f"-master.port={free_port()}", f"-volume.port={free_port()}",
-                 f"-filer.port={free_port()}", "-s3", f"-s3.port={self.s3_port}",
-                 "-master.volumeSizeLimitMB=64", "-volume.max=8"],
+                 *weed_port_flags(self.s3_port), "-master.volumeSizeLimitMB=64",
+                 "-volume.max=8"],
                 cwd=folder, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
 
