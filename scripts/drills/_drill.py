@@ -258,12 +258,15 @@ class SupervisedWorker:
     """A Celery worker run by supervisord (bin/_supervisor.py, as bin/serve runs it): when
     it dies, supervisord starts it again; the drill never does."""
 
-    def __init__(self, children: Children, name: str, *, concurrency: int = 2):
+    def __init__(
+        self, children: Children, name: str, *, concurrency: int = 2, env: dict | None = None
+    ):
         sys.path.insert(0, str(REPO / "bin"))
         from _supervisor import Program, write_config
 
         self.children = children
         self.name = name
+        self.env = env
         self.node = f"{name}@localhost"
         folder = children.workdir / f"supervisor-{name}"
         self.config = write_config(
@@ -280,7 +283,7 @@ class SupervisedWorker:
 
         supervisord = Path(sys.executable).with_name("supervisord")
         process = self.children.start(
-            f"supervisord-{self.name}", [str(supervisord), "-c", str(self.config)]
+            f"supervisord-{self.name}", [str(supervisord), "-c", str(self.config)], env=self.env
         )
         answered = wait_until(
             lambda: process.poll() is not None or app.control.ping([self.node], timeout=0.5),
@@ -301,6 +304,30 @@ class SupervisedWorker:
     def pid(self) -> int:
         answer = self.ctl("pid", self.name)
         return int(answer) if answer.isdigit() else 0
+
+    def kill(self) -> tuple[int, list[int]]:
+        """SIGKILL the worker's main process and its pool together (as the OOM killer or a
+        lost machine would); return their pids. supervisord is left to start it again."""
+        main = self.pid()
+        pool = child_pids(main) if main else []
+        for pid in filter(None, [main, *pool]):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        return main, pool
+
+    def wait_restarted(self, killed: int, *, timeout: float = 60) -> bool:
+        """Wait until supervisord has started the worker again (a new pid) and it answers."""
+        from cme_site.celery import app
+
+        return bool(
+            wait_until(
+                lambda: (
+                    self.pid() not in (0, killed) and app.control.ping([self.node], timeout=0.5)
+                ),
+                timeout=timeout,
+                interval=0.25,
+            )
+        )
 
     def restarts(self) -> int:
         """How many times supervisord started the worker after its first start."""
@@ -333,7 +360,10 @@ def wait_idle(redis: ThrowawayRedis, nodes: list[str], *, timeout: float) -> boo
 
     def idle() -> bool:
         inspector = app.control.inspect(nodes, timeout=1)
-        active, reserved = inspector.active() or {}, inspector.reserved() or {}
+        try:
+            active, reserved = inspector.active() or {}, inspector.reserved() or {}
+        except Exception:  # the drill's own broker connection, dropped when Redis died
+            return False
         busy = any(active.get(n) or reserved.get(n) for n in nodes)
         answered = all(n in active for n in nodes)
         return redis.queue_length() == 0 and answered and not busy
