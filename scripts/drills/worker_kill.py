@@ -12,7 +12,7 @@ batch of claims, queued before its worker (2 processes unless said) starts:
    `--kills` times. The worker replaces the process; acks_late + reject_on_worker_lost
    should put the task back on the queue at once.
 2. Whole worker killed: the worker's main process and its pool processes are SIGKILLed
-   together (as by the OOM killer or a lost machine), and a new worker is started. Tasks
+   together (as by the OOM killer or a lost machine); supervisord starts it again. Tasks
    the dead worker had taken stay in Redis's "unacked" set until the transport's
    visibility timeout (kombu's default: one hour); `requeue_stale_certificates`, run as
    Celery beat would once REQUEUE_AFTER has passed (its clock moved forward), queues them
@@ -22,7 +22,7 @@ batch of claims, queued before its worker (2 processes unless said) starts:
    a. the pool process is SIGKILLed while the relay holds its answer to QUIT, i.e. after
       the learner's e-mail was accepted and before `emailed_at` was committed;
    b. the whole worker is SIGKILLed while the relay holds its greeting, i.e. after the
-      certificate was issued and before its e-mail was sent; a new worker is started and
+      certificate was issued and before its e-mail was sent; supervisord starts it again and
       `requeue_stale_certificates` runs as in round 2.
    (--skip-smtp skips round 3.)
 
@@ -40,17 +40,15 @@ import time
 from pathlib import Path
 
 from _drill import (
-    Children,
+    SupervisedWorker,
     ThrowawayRedis,
     audit_certificates,
-    child_pids,
     demo_module,
     drill_environment,
     finish,
     free_port,
     make_learners,
     say,
-    start_worker,
     wait_idle,
     wait_until,
 )
@@ -242,16 +240,17 @@ def requeue_later() -> int:
     return count
 
 
-def kill_worker(children: Children, name: str, redis: ThrowawayRedis) -> None:
-    """SIGKILL a worker's main process and its pool together."""
-    main_pid = children.processes[name].pid
-    pool = child_pids(main_pid)
-    children.signal_group(name, signal.SIGKILL)
-    children.stop(name, timeout=5)
+def kill_worker(worker: SupervisedWorker, redis: ThrowawayRedis) -> None:
+    """SIGKILL a worker's main process and its pool together, and wait until supervisord has
+    started it again (the drill does not)."""
+    main_pid, pool = worker.kill()
     say(
         f"SIGKILL worker {main_pid} and its pool {pool}; Redis holds {redis.queue_length()} "
         f"queued and {redis.unacked()} unacknowledged messages"
     )
+    if not worker.wait_restarted(main_pid, timeout=60):
+        raise SystemExit(f"supervisord did not start {worker.node} again within 60 s")
+    say(f"supervisord started {worker.node} again (pid {worker.pid()})")
 
 
 # The rounds -----------------------------------------------------------------------
@@ -263,11 +262,12 @@ def round_pool_process(children, redis, module, *, count: int, kills: int):
 
     ids = queue_claims(count, prefix="poolkill", module=module)
     say(f"round 1: {len(ids)} certificates queued")
-    node = start_worker(children, "drill-worker-1")
+    worker = SupervisedWorker(children, "drill-worker-1")
+    node = worker.start()
     wait_until(lambda: issued_count(ids) >= 3, timeout=60)
     hits = kill_pool_processes(node, ids, kills=kills)
     wait_settled(ids, redis, node, timeout=120)
-    children.stop("drill-worker-1")
+    worker.stop()
     back = Certificate.objects.in_bulk([c for c, _, _ in hits])
     delays = [
         f"{c}: {back[c].emailed_at.timestamp() - at:.1f} s" if back[c].emailed_at else f"{c}: never"
@@ -296,7 +296,8 @@ def round_whole_worker(children, redis, module, *, count: int):
     """Round 2: the whole worker killed while each task it runs is still rendering."""
     ids = queue_claims(count, prefix="workerkill", module=module)
     say(f"round 2: {len(ids)} certificates queued")
-    node = start_worker(children, "drill-worker-2")
+    worker = SupervisedWorker(children, "drill-worker-2")
+    node = worker.start()
     wait_until(lambda: issued_count(ids) >= 3, timeout=60)
 
     def all_rendering():
@@ -305,9 +306,8 @@ def round_whole_worker(children, redis, module, *, count: int):
         return tasks and all(s.startswith("not issued") for s in states)
 
     wait_until(all_rendering, timeout=20, interval=0.02)
-    kill_worker(children, "drill-worker-2", redis)
+    kill_worker(worker, redis)
     taken = redis.unacked()
-    node = start_worker(children, "drill-worker-3")
     wait_settled(ids, redis, node, timeout=120)
     stuck = list_not_emailed(ids)
     say(
@@ -318,7 +318,7 @@ def round_whole_worker(children, redis, module, *, count: int):
     requeue_later()
     wait_until(lambda: issued_count(ids) == len(ids), timeout=60)
     wait_idle(redis, [node], timeout=30)
-    children.stop("drill-worker-3")
+    worker.stop()
     say(f"round 2: {issued_count(ids)} of {len(ids)} e-mailed after the re-queue")
     problems = [] if taken else ["round 2: the kill left no task with the dead worker"]
     notes = []
@@ -348,7 +348,8 @@ def round_smtp(children, redis, module, work: Path, *, hold: str, number: int):
     )
     name = f"drill-worker-smtp-{hold}"
     env = {"EMAIL_URL": f"smtp://127.0.0.1:{relay.port}"}
-    node = start_worker(children, name, concurrency=1, env=env)
+    worker = SupervisedWorker(children, name, concurrency=1, env=env)
+    node = worker.start()
     problems = []
     target = None
     if relay.holding.wait(timeout=60):
@@ -369,14 +370,13 @@ def round_smtp(children, redis, module, work: Path, *, hold: str, number: int):
             f"certificate {target.pk} ({target.number}) is issued; the relay holds the "
             f"greeting, so its e-mail is not sent yet"
         )
-        kill_worker(children, name, redis)
-        node = start_worker(children, name, concurrency=1, env=env)
+        kill_worker(worker, redis)
         wait_settled(ids, redis, node, timeout=60)
         say(f"{label}: worker started again; not e-mailed: {list_not_emailed(ids)}")
         requeue_later()
     wait_settled(ids, redis, node, timeout=60)
     wait_idle(redis, [node], timeout=30)
-    children.stop(name)
+    worker.stop()
     relay.shutdown()
     relay.server_close()
     say(
