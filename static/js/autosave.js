@@ -52,6 +52,7 @@
 
   var note = document.getElementById("autosave-note");
   if (note) {
-    note.hidden = false;
+    // Its space is kept while invisible: showing it shifts no question under a click.
+    note.classList.remove("invisible");
   }
 })();

@@ -3,6 +3,7 @@ that writes a certificate and the web process that serves it are given different
 folders, so the download works only if nothing relies on a shared disk."""
 
 import os
+import time
 import urllib.error
 import urllib.request
 
@@ -144,9 +145,7 @@ def test_with_download_redirect_on_the_browser_is_sent_to_a_signed_url_of_the_st
         opener.open(request, timeout=30)
     redirect.value.close()
     location = redirect.value.headers["Location"]
-    with urllib.request.urlopen(location, timeout=30) as signed:
-        body = signed.read()
-        disposition = signed.headers["Content-Disposition"]
+    body, disposition = fetch_signed(location)
 
     assert redirect.value.code == 302
     assert location.startswith(f"{seaweedfs.endpoint}/{seaweedfs.bucket}/{certificate.pdf.name}?")
@@ -154,3 +153,20 @@ def test_with_download_redirect_on_the_browser_is_sent_to_a_signed_url_of_the_st
     assert "X-Amz-Expires=60" in location
     assert body.startswith(b"%PDF-")
     assert disposition == f'attachment; filename="{certificate.number}.pdf"'
+
+
+def fetch_signed(location: str, *, seconds: float = 15) -> tuple[bytes, str]:
+    """GET a signed URL of the store: its body and Content-Disposition. A 404 is tried again
+    for a few seconds: SeaweedFS's filer can answer a GET for a just-written object before
+    its volume lookup has caught up (seen once under heavy load); any other error, or a 404
+    that lasts, fails the test."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(location, timeout=30) as signed:
+                return signed.read(), signed.headers["Content-Disposition"]
+        except urllib.error.HTTPError as error:
+            error.close()
+            if error.code != 404 or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)

@@ -79,7 +79,12 @@ def test_a_worker_killed_with_sigkill_is_restarted_and_issues_the_next_certifica
     )
     assert issued.status == CertificateStatus.ISSUED
     assert supervisor.pid("worker") == second  # nothing restarted it by hand, nor again
-    assert [p for p in mail.glob("*.log") if issued.number in p.read_text()]
+    # The e-mail's file is written by the worker's mail backend as it sends: wait for it.
+    wait_for(
+        lambda: [p for p in mail.glob("*.log") if issued.number in p.read_text()],
+        timeout=30,
+        what="the certificate's e-mail",
+    )
 
 
 def test_a_worker_that_keeps_dying_at_start_up_is_retried_with_back_off_then_given_up(
