@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -253,3 +254,19 @@ def wait_until_ping(node: str, *, timeout: float) -> float:
     started = time.monotonic()
     wait_for(lambda: ping(node), timeout=timeout, interval=0.25, what=f"{node} to answer")
     return time.monotonic() - started
+
+
+@pytest.fixture
+def ops_queue(_own_task_queue):
+    """A queue for this test's supervised worker alone, and the queue this test sends its
+    tasks to: the session's real worker (tests/conftest.py), started by an earlier test,
+    consumes the run's own queue and would otherwise take the task (and write the file or
+    the e-mail where this test does not look)."""
+    queue = f"{_own_task_queue}-ops-{uuid.uuid4().hex[:8]}"
+    celery_app.conf.task_default_queue = queue
+    try:
+        yield queue
+    finally:
+        celery_app.conf.task_default_queue = _own_task_queue
+        with contextlib.suppress(Exception), celery_app.connection_for_write() as connection:
+            connection.default_channel.queue_purge(queue)

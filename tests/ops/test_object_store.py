@@ -36,7 +36,7 @@ def files_under(folder) -> list[str]:
 
 
 @pytest.fixture
-def web_and_worker(supervise, seaweedfs, _own_task_queue, tmp_path):
+def web_and_worker(supervise, seaweedfs, ops_queue, tmp_path):
     """gunicorn and a Celery worker under supervisord, both keeping files in the bucket,
     each with a MEDIA_ROOT of its own. Returns a function that starts them with extra
     environment for the web process."""
@@ -58,7 +58,7 @@ def web_and_worker(supervise, seaweedfs, _own_task_queue, tmp_path):
             ),
             Program(
                 "worker",
-                ["env", f"MEDIA_ROOT={media['worker']}", *worker_argv(node, _own_task_queue)],
+                ["env", f"MEDIA_ROOT={media['worker']}", *worker_argv(node, ops_queue)],
             ),
         ]  # fmt: skip
         env = child_environment(

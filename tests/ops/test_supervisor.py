@@ -35,12 +35,12 @@ def child_pids(pid: int) -> list[int]:
 
 
 def test_a_worker_killed_with_sigkill_is_restarted_and_issues_the_next_certificate(
-    supervise, _own_task_queue, tmp_path
+    supervise, ops_queue, tmp_path
 ):
     node = f"cme-supervised-{os.getpid()}@localhost"
     mail = tmp_path / "mail"
     supervisor = supervise(
-        [Program("worker", worker_argv(node, _own_task_queue))],
+        [Program("worker", worker_argv(node, ops_queue))],
         child_environment(EMAIL_URL=f"filemail:///{mail}"),
     )
     wait_until_ping(node, timeout=60)
