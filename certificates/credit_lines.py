@@ -35,9 +35,7 @@ class LineQuote:
     @property
     def name(self) -> str:
         kind = self.designation.credit_type
-        if self.amount is not None and self.amount > 1:
-            return kind.name_plural
-        return kind.name
+        return kind.name if self.amount is None else kind.credit_name(self.amount)
 
     @property
     def label(self) -> str:

@@ -89,7 +89,8 @@ def claim(request, slug):
     if not has_evaluated(request.user, module):
         return redirect("certificates:evaluate", slug=module.slug)
     maximum = largest_designation(module)
-    defaults = claim_quote(request.user, module)
+    # Amounts for the largest designation on the first view; none until a POST gives hours.
+    defaults = claim_quote(request.user, module, hours=maximum if request.method == "GET" else None)
     form = ClaimForm(request.POST or None, quote=defaults, maximum=maximum)
     quote, hours = defaults, maximum
     if request.method == "POST" and form.is_valid():
@@ -109,8 +110,6 @@ def claim(request, slug):
                 messages.info(request, "Check the amounts for the hours you gave, then claim.")
         except CreditError as refusal:
             form.add_error(None, str(refusal))
-    elif request.method == "GET":
-        quote = claim_quote(request.user, module, hours=hours)
     form.data = form.data.copy() if form.is_bound else form.data
     if form.is_bound:
         form.data["reviewed_hours"] = str(hours)
