@@ -354,7 +354,7 @@ def dashboard(request):
     """Who earned which credits: totals for the filter, the completions, and exports."""
     report, context = report_filter(request)
     if request.GET.get("format") == "csv" and not context["errors"]:
-        return completions_csv_response(reports.completion_rows(report))
+        return completions_csv_response(report)
     completions = (
         reports.completions(report)
         .select_related("learner", "module", "credit_type")
