@@ -155,14 +155,28 @@ def add_question(
     rationale: str,
     choices: list[tuple[str, bool]],
     position: int | None = None,
+    by: User | None = None,
 ) -> Question:
-    """Add a question with its first version; choices are (text, is_correct) in order."""
+    """Add a question with its first version; choices are (text, is_correct) in order.
+
+    Withdraws a reviewer's approval of the draft module (`by` is recorded as the author of
+    the change): what is published is what was approved (courses.reviews)."""
     validate_choices(kind, choices)
     if position is None:
         position = post_test.questions.count() + 1
     question = Question.objects.create(post_test=post_test, objective=objective, position=position)
     _write_version(question, number=1, kind=kind, stem=stem, rationale=rationale, choices=choices)
+    _questions_changed(post_test.module_id, by=by)
     return question
+
+
+def _questions_changed(module_id: int, *, by: User | None) -> None:
+    """Withdraw the approval of a draft whose questions changed after a reviewer approved it."""
+    withdraw_approval(
+        Module.objects.get(pk=module_id),
+        by=by,
+        because="the post-test's questions changed after approval.",
+    )
 
 
 def _write_version(question, *, number, kind, stem, rationale, choices) -> QuestionVersion:
@@ -187,15 +201,18 @@ def revise_question(
     rationale: str,
     choices: list[tuple[str, bool]],
     objective: LearningObjective | None = None,
+    by: User | None = None,
 ) -> QuestionVersion:
     """Change a question's wording, choices or key.
 
     If any attempt was given the current version, the change becomes a new version, so that
     attempts already taken keep showing (and grading against) what the learner answered.
-    Otherwise the current version is corrected in place.
+    Otherwise the current version is corrected in place. Either way a reviewer's approval
+    of the draft module is withdrawn (`by` is recorded as the author of the change).
     """
     validate_choices(kind, choices)
     question = Question.objects.select_for_update().get(pk=question.pk)
+    _questions_changed(question.post_test.module_id, by=by)
     if objective is not None and objective.pk != question.objective_id:
         question.objective = objective
         question.save(update_fields=["objective"])
@@ -244,9 +261,12 @@ def copy_post_test(post_test: PostTest, *, to_module, objective_map: dict) -> Po
     return copy
 
 
-def set_question_in_use(question: Question, *, in_use: bool) -> Question:
-    """Retire a question from future attempts (or bring it back); answered ones stay."""
+@transaction.atomic
+def set_question_in_use(question: Question, *, in_use: bool, by: User | None = None) -> Question:
+    """Retire a question from future attempts (or bring it back); answered ones stay. A
+    change withdraws a reviewer's approval of the draft module."""
     if question.is_active != in_use:
         question.is_active = in_use
         question.save(update_fields=["is_active"])
+        _questions_changed(question.post_test.module_id, by=by)
     return question

@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
+from accounts.models import User
 from courses.models import LearningObjective
 from quizzes.authoring import add_question
 from quizzes.models import Choice, PostTest, Question, QuestionKind, validate_choices
@@ -227,11 +228,13 @@ def import_gift(
     text: bytes | str,
     *,
     default_objective: LearningObjective | None = None,
+    by: User | None = None,
 ) -> list[Question]:
     """Add the questions of a GIFT file after the post-test's existing ones: all of them,
     or, if the file has any problem, none (GiftError lists them all; see `preview_gift`).
     Questions without a rationale are added with an empty one, which the publish checks
-    refuse until an author writes it."""
+    refuse until an author writes it. Like any question added, the import withdraws a
+    reviewer's approval of the draft; `by` is recorded as its author."""
     preview = preview_gift(post_test, text, default_objective=default_objective)
     with transaction.atomic():
         PostTest.objects.select_for_update().get(pk=post_test.pk)  # one import at a time
@@ -245,6 +248,7 @@ def import_gift(
                 rationale=question.rationale,
                 choices=question.choices,
                 position=last + number,
+                by=by,
             )
             for number, (question, objective) in enumerate(preview.questions, 1)
         ]

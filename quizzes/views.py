@@ -382,10 +382,12 @@ def edit_question(request, pk=None, slug=None):
         }
         try:
             if question is None:
-                question = add_question(post_test, objective=cleaned["objective"], **fields)
+                question = add_question(
+                    post_test, objective=cleaned["objective"], by=request.user, **fields
+                )
             else:
-                revise_question(question, objective=cleaned["objective"], **fields)
-            set_question_in_use(question, in_use=cleaned["is_active"])
+                revise_question(question, objective=cleaned["objective"], by=request.user, **fields)
+            set_question_in_use(question, in_use=cleaned["is_active"], by=request.user)
         except ValidationError as problem:
             form.add_error(None, problem)
         else:
@@ -576,7 +578,10 @@ def gift_import(request, slug):
         if confirm.is_valid():
             try:
                 added = import_gift(
-                    post_test, confirm.text(), default_objective=confirm.default_objective()
+                    post_test,
+                    confirm.text(),
+                    default_objective=confirm.default_objective(),
+                    by=request.user,
                 )
             except GiftError as refusal:
                 problems = refusal.errors
