@@ -449,6 +449,50 @@ def apply_latest_disclosure(faculty_member: FacultyMember) -> FacultyMember:
     return person
 
 
+def carry_disclosure_over(person: FacultyMember, *, to: FacultyMember) -> DisclosureRecord | None:
+    """Carry `person`'s latest disclosure to `to`, the same person in a new edition of the
+    module (courses.publishing.create_new_edition), and fill `to`'s disclosure fields from
+    it. Returns the copy, or None when `person` never disclosed through the site (a legacy
+    row, copied as typed by hand).
+
+    The copy keeps the signature, the attestation, the relationships and the date signed,
+    so it is due for renewal when the original is (DISCLOSURE_VALID_MONTHS); it points at
+    the record actually signed (`carried_from`). The planner's decisions are not carried:
+    relevance depends on the content, so the new edition's planner decides again and
+    records the mitigation (ACCME Standards for Integrity and Independence, Standard 3).
+    Until then `to` is PENDING if anything was disclosed, so the publish checks hold."""
+    latest = (
+        person.disclosure_records.order_by("-submitted_at", "-pk")
+        .prefetch_related("relationships")
+        .first()
+    )
+    if latest is None:
+        return None
+    with transaction.atomic():
+        copy = DisclosureRecord.objects.create(
+            carried_from=latest.carried_from or latest,
+            faculty_member=to,
+            has_relationships=latest.has_relationships,
+            attestation=latest.attestation,
+            signature=latest.signature,
+            submitted_at=latest.submitted_at,
+            submitted_from=latest.submitted_from,
+        )
+        DisclosedRelationship.objects.bulk_create(
+            DisclosedRelationship(
+                record=copy,
+                position=relationship.position,
+                company=relationship.company,
+                nature=relationship.nature,
+                nature_detail=relationship.nature_detail,
+                ended_on=relationship.ended_on,
+            )
+            for relationship in latest.relationships.all()
+        )
+        apply_latest_disclosure(to)
+    return copy
+
+
 def _nature_for_learners(relationship: DisclosedRelationship) -> str:
     if relationship.ended_on:
         return f"{relationship.nature_text} (ended {format_day(relationship.ended_on)})"

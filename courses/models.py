@@ -695,10 +695,24 @@ class DisclosureInvitation(models.Model):
 
 
 class DisclosureRecord(ImmutableRecord):
-    """One signed disclosure, as submitted through an invitation's link."""
+    """One signed disclosure, as submitted through an invitation's link; or the copy of one
+    carried over to a new edition of the module (`carried_from`, no invitation), which keeps
+    the signature and its date, so it must be renewed when the original must."""
 
     invitation = models.OneToOneField(
-        DisclosureInvitation, on_delete=models.PROTECT, related_name="record"
+        DisclosureInvitation,
+        on_delete=models.PROTECT,
+        related_name="record",
+        null=True,
+        blank=True,
+    )
+    carried_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        related_name="carried_copies",
+        null=True,
+        blank=True,
+        help_text="The record signed through a link that this copy carries to a new edition.",
     )
     faculty_member = models.ForeignKey(
         FacultyMember, on_delete=models.PROTECT, related_name="disclosure_records"
@@ -712,6 +726,12 @@ class DisclosureRecord(ImmutableRecord):
     class Meta:
         ordering = ["-submitted_at", "-pk"]
         verbose_name = "disclosure"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(invitation__isnull=False) | models.Q(carried_from__isnull=False),
+                name="disclosure_signed_through_a_link_or_carried_over",
+            )
+        ]
 
     def __str__(self):
         return f"Disclosure of {self.faculty_member} ({self.submitted_at:%Y-%m-%d})"

@@ -12,10 +12,11 @@ from django.utils import timezone
 from accounts.models import User
 from core.audit import recorded_as
 from courses.credit_rules import ReportingChannel
-from courses.disclosure_collection import disclosure_problems
+from courses.disclosure_collection import carry_disclosure_over, disclosure_problems
 from courses.exceptions import ModuleActionRefused, PublishRefused
 from courses.models import (
     CommercialSupport,
+    FacultyMember,
     LearningObjective,
     Module,
     ModuleStatus,
@@ -171,14 +172,18 @@ def create_new_edition(module: Module, *, by: User) -> Module:
         reference.module = edition
         reference.save()
     for person in module.faculty.prefetch_related("financial_relationships"):
+        earlier = FacultyMember.objects.get(pk=person.pk)
         relationships = list(person.financial_relationships.all())
         person.pk = None
         person.module = edition
         person.save()
-        for relationship in relationships:
-            relationship.pk = None
-            relationship.faculty_member = person
-            relationship.save()
+        # Disclosed through the site: the signed record is carried over, to be renewed on
+        # time and reviewed again for the new content. Typed by hand: copied as typed.
+        if carry_disclosure_over(earlier, to=person) is None:
+            for relationship in relationships:
+                relationship.pk = None
+                relationship.faculty_member = person
+                relationship.save()
     for offering in module.credits.all():
         offering.pk = None
         offering.module = edition

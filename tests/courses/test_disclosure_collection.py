@@ -37,7 +37,7 @@ from courses.models import (
     RelationshipNature,
     RelationshipReview,
 )
-from courses.publishing import publication_problems
+from courses.publishing import create_new_edition, publication_problems
 from tests.factories import FacultyMemberFactory, ModuleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -530,3 +530,79 @@ def test_applying_without_a_record_leaves_the_status_typed_by_hand(db):
 
     person.refresh_from_db()
     assert person.disclosure_status == DisclosureStatus.NONE
+
+
+# A new edition ----------------------------------------------------------------------------
+
+
+def new_edition_of(person, planner):
+    edition = create_new_edition(person.module, by=planner)
+    return edition, edition.faculty.get(name=person.name)
+
+
+def test_a_new_edition_carries_the_signed_disclosure_but_not_the_planners_decisions(
+    person, planner
+):
+    record = disclose(invite(person, planner), ACME)
+    review_relationship(
+        record.relationships.get(), is_relevant=True, mitigation=MITIGATION, by=planner
+    )
+    assert disclosure_problems(person.module) == []
+
+    with time_machine.travel(NOW + datetime.timedelta(days=30)):
+        edition, copy = new_edition_of(person, planner)
+        problems = disclosure_problems(edition)
+
+    carried = copy.disclosure_records.get()
+    assert carried.carried_from == record
+    assert (carried.signature, carried.submitted_at) == (record.signature, record.submitted_at)
+    assert list(carried.relationships.values_list("company", flat=True)) == ["Acme Pharma"]
+    assert problems == [
+        "Decide whether the relationship of Siobhán O'Brien, MD with Acme Pharma is relevant "
+        "to the content."
+    ]
+    assert copy.disclosure_status == DisclosureStatus.PENDING
+    assert not copy.financial_relationships.exists()  # nothing shown to learners until decided
+    # The earlier edition keeps its own record and decisions.
+    assert disclosure_problems(person.module) == []
+
+
+def test_a_carried_disclosure_must_be_renewed_when_the_original_must(person, planner):
+    disclose_none(invite(person, planner))
+    edition, copy = new_edition_of(person, planner)
+
+    assert disclosure_problems(edition, today=datetime.date(2027, 3, 1)) == []
+    assert disclosure_problems(edition, today=datetime.date(2027, 3, 2)) == [
+        "The disclosure of Siobhán O'Brien, MD is older than 12 months (signed on 2 March "
+        "2026): invite them to renew it."
+    ]
+    assert copy.disclosure_status == DisclosureStatus.NONE
+
+
+def test_a_third_edition_points_at_the_record_actually_signed(person, planner):
+    record = disclose_none(invite(person, planner))
+    _, copy = new_edition_of(person, planner)
+    _, third_copy = new_edition_of(copy, planner)
+
+    assert third_copy.disclosure_records.get().carried_from == record
+
+
+def test_a_person_recorded_by_hand_is_copied_as_typed(db, planner):
+    module = ModuleFactory()
+    FacultyMemberFactory(module=module, name="Dr Legacy", degrees="", disclosure_status="none")
+
+    edition = create_new_edition(module, by=planner)
+
+    copy = edition.faculty.get()
+    assert copy.disclosure_status == DisclosureStatus.NONE
+    assert not copy.disclosure_records.exists()
+    assert disclosure_problems(edition) == []
+
+
+def test_a_record_neither_signed_through_a_link_nor_carried_over_cannot_exist(person):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DisclosureRecord.objects.create(
+            faculty_member=person, has_relationships=False, attestation="x", signature="x"
+        )
