@@ -41,6 +41,7 @@ from certificates.models import (
     Certificate,
     CertificateEvent,
     CertificateEventKind,
+    CertificateStatus,
     CreditClaim,
     CreditLine,
     Evaluation,
@@ -292,7 +293,10 @@ def _refresh_note(delivery: Delivery, rule: DeliveryRule) -> str:
 def refresh_learner_deliveries(profile: Profile) -> list[Delivery]:
     """The profile listener (accounts.profiles.update_profile, the learner's correction
     path): re-take the record of each of the learner's deliveries not yet sent, accepted,
-    deleted or missed (refresh_delivery). Returns the deliveries that changed."""
+    deleted or missed (refresh_delivery); and create the deliveries that a consent given
+    after the claim now allows (AMA credit to PARS exists only with the learner's PARS
+    consent: `create_deliveries` on each claim whose credit was not revoked). Returns the
+    deliveries that changed or were created."""
     changed = []
     pending = Delivery.objects.filter(
         line__claim__learner_id=profile.user_id, status__in=REFRESHABLE
@@ -302,7 +306,27 @@ def refresh_learner_deliveries(profile: Profile) -> list[Delivery]:
         after = refresh_delivery(delivery)
         if (after.status, after.record, after.missing) != before:
             changed.append(after)
+    for claim in _claims_consent_now_allows(profile):
+        changed += create_deliveries(claim)
     return changed
+
+
+def _claims_consent_now_allows(profile: Profile) -> list[CreditClaim]:
+    """The learner's claims, credit not revoked, with a line that has no delivery because
+    its registry needs a consent (reporting.rules `needs_consent_to_exist`) that the
+    profile now holds."""
+    undelivered = (
+        CreditLine.objects.filter(claim__learner_id=profile.user_id, deliveries__isnull=True)
+        .exclude(claim__certificates__status=CertificateStatus.REVOKED)
+        .select_related("credit_type", "designation", "claim__module")
+        .order_by("claim_id", "pk")
+    )
+    claims = {}
+    for line in undelivered:
+        rule = _rule_of(line)
+        if rule and rule.needs_consent_to_exist and not _lacks_consent(line, profile):
+            claims[line.claim_id] = line.claim
+    return list(claims.values())
 
 
 # Sending and answers ----------------------------------------------------------

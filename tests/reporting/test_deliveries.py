@@ -81,6 +81,34 @@ def test_ama_credit_without_pars_consent_gets_no_delivery_but_moc_points_wait_fo
     assert found["ABIM"].missing == ["your consent to report to your boards through ACCME PARS"]
 
 
+def test_pars_consent_given_after_the_claim_creates_the_ama_delivery_once(module):
+    learner = physician(consent=False, boards=["ABIM"])
+    claim = complete(learner, module)
+    assert "ama-pra-category-1" not in deliveries_of(claim)
+
+    update_profile(learner.profile, changes={"reports_to_boards": True}, board_ids={})
+    update_profile(learner.profile, changes={"reports_to_boards": True}, board_ids={})
+
+    found = deliveries_of(claim)
+    assert found["ama-pra-category-1"].status == DeliveryStatus.READY
+    assert found["ABIM"].status == DeliveryStatus.READY
+    assert Delivery.objects.filter(line__claim=claim).count() == 2
+
+
+def test_consent_given_after_revocation_creates_no_delivery(module):
+    learner = physician(consent=False, boards=[])
+    claim = complete(learner, module)
+    certificate = Certificate.objects.get(claim=claim)
+    Certificate.objects.filter(pk=certificate.pk).update(
+        status=CertificateStatus.ISSUED, pdf="certificates/x.pdf", issued_at=timezone.now()
+    )
+    revoke_certificate(certificate, by=UserFactory(), reason="Attempt was not the learner's own")
+
+    update_profile(learner.profile, changes={"reports_to_boards": True}, board_ids={})
+
+    assert "ama-pra-category-1" not in deliveries_of(claim)
+
+
 def test_moc_points_are_due_30_days_after_the_evaluation(module):
     learner = physician(boards=["ABIM"])
     claim = complete(learner, module, passed_days_ago=10, evaluated_days_ago=2)
