@@ -39,3 +39,9 @@ class QuizzesConfig(AppConfig):
         register_edition_copier(publication.copy_post_test_to_edition)
         register_catalog_status(queries.catalog_standings)
         register_module_page_context(queries.module_page_standing)
+        # An attempt deleted with its learner leaves the tallies exact (quizzes.tallies).
+        from django.db.models.signals import pre_delete
+
+        from quizzes.tallies import withdraw_deleted_attempt
+
+        pre_delete.connect(withdraw_deleted_attempt, sender=Attempt, dispatch_uid="quizzes.tallies")

@@ -295,8 +295,14 @@ class Attempt(models.Model):
     passed = models.BooleanField(null=True)
     correct_count = models.PositiveSmallIntegerField(null=True, blank=True)
     question_count = models.PositiveSmallIntegerField()
+    tallied = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="This graded attempt's figures are in the post-test's tallies (quizzes.tallies).",
+    )
 
-    # Changed only by quizzes.attempts and quizzes.grading; read-only in every admin.
+    # Changed only by quizzes.attempts and quizzes.grading (`tallied` only by quizzes.tallies);
+    # read-only in every admin.
     STATE_FIELDS = (
         "participation",
         "learner",
@@ -308,10 +314,19 @@ class Attempt(models.Model):
         "passed",
         "correct_count",
         "question_count",
+        "tallied",
     )
 
     class Meta:
         ordering = ["post_test", "learner", "number"]
+        indexes = [
+            # The fold's queue and the read's backlog: graded attempts not yet tallied.
+            models.Index(
+                fields=["post_test"],
+                condition=models.Q(status="graded", tallied=False),
+                name="attempt_graded_untallied",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["learner", "post_test"],
@@ -385,6 +400,100 @@ class AttemptResponse(models.Model):
 
     def __str__(self):
         return f"{self.item}: {self.choice}"
+
+
+class AttemptTally(models.Model):
+    """How many tallied graded attempts of a post-test share one key: attempt number, total
+    (items correct; -1 when unknown), score, outcome, and whether the attempt is the
+    learner's first graded one and their first passing one. Written only by quizzes.tallies,
+    which adds and withdraws whole attempts; `shard` is the attempt's id modulo
+    quizzes.tallies.TALLY_SHARDS, so each row sums attempts that exist and never goes below 0
+    (no CHECK says so: PostgreSQL checks an upsert's proposed row, which for a withdrawal is
+    negative, before it finds the row to update)."""
+
+    post_test = models.ForeignKey(
+        PostTest, on_delete=models.CASCADE, related_name="+", db_index=False
+    )  # the unique constraint's first column
+    number = models.PositiveSmallIntegerField()
+    total = models.SmallIntegerField()
+    score = models.DecimalField(max_digits=5, decimal_places=2)
+    passed = models.BooleanField()
+    first_graded = models.BooleanField()
+    first_passing = models.BooleanField()
+    shard = models.PositiveSmallIntegerField()
+    attempts = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "post_test",
+                    "number",
+                    "total",
+                    "score",
+                    "passed",
+                    "first_graded",
+                    "first_passing",
+                    "shard",
+                ],
+                name="one_attempt_tally_per_key",
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.attempts} attempts no. {self.number} scoring {self.score} ({self.post_test_id})"
+        )
+
+
+class ItemTally(models.Model):
+    """Responses to one question version, and how many were correct, over the tallied graded
+    attempts of a post-test with one total (items correct; -1 when unknown). Written only by
+    quizzes.tallies; `shard` as on AttemptTally."""
+
+    post_test = models.ForeignKey(
+        PostTest, on_delete=models.CASCADE, related_name="+", db_index=False
+    )  # the unique constraint's first column
+    question_version = models.ForeignKey(
+        QuestionVersion, on_delete=models.CASCADE, related_name="+"
+    )
+    total = models.SmallIntegerField()
+    shard = models.PositiveSmallIntegerField()
+    responses = models.BigIntegerField(default=0)
+    correct = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post_test", "question_version", "total", "shard"],
+                name="one_item_tally_per_key",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.correct}/{self.responses} on version {self.question_version_id}"
+
+
+class ChoiceTally(models.Model):
+    """How often one choice was selected in the tallied graded attempts of a post-test.
+    Written only by quizzes.tallies; `shard` as on AttemptTally."""
+
+    post_test = models.ForeignKey(
+        PostTest, on_delete=models.CASCADE, related_name="+", db_index=False
+    )  # the unique constraint's first column
+    choice = models.ForeignKey(Choice, on_delete=models.CASCADE, related_name="+")
+    shard = models.PositiveSmallIntegerField()
+    picks = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post_test", "choice", "shard"], name="one_choice_tally_per_key"
+            ),
+        ]
+
+    def __str__(self):
+        return f"choice {self.choice_id} picked {self.picks} times"
 
 
 class AttemptGrantKind(models.TextChoices):

@@ -28,6 +28,7 @@ from quizzes.models import (
     Regrade,
     validate_choices,
 )
+from quizzes.tallies import learners_attempts, tally_attempts, withdraw_attempts
 
 
 class RegradeRefused(PostTestError):
@@ -250,7 +251,16 @@ def apply_regrade(
     versions = QuestionVersion.objects.select_for_update().filter(question_id=version.question_id)
     list(versions.order_by("pk"))
     attempt_ids = AttemptQuestion.objects.filter(question_version__in=versions).values("attempt_id")
-    list(Attempt.objects.select_for_update().filter(pk__in=attempt_ids).order_by("pk"))
+    # Every attempt of the learners concerned is locked, not only those given the question:
+    # an earlier attempt's outcome decides whether a later one is the first to pass, which
+    # the tallies count. Their tallied figures are withdrawn before anything changes and
+    # added again, as regraded, at the end (quizzes.tallies).
+    concerned = learners_attempts(
+        version.question.post_test_id,
+        Attempt.objects.filter(pk__in=attempt_ids).values("learner_id"),
+    )
+    list(concerned.select_for_update().order_by("pk").values_list("pk", flat=True))
+    withdrawn = withdraw_attempts(concerned)
     plan = plan_regrade(
         QuestionVersion.objects.get(pk=version.pk),
         correct_choice_ids=correct_choice_ids,
@@ -309,4 +319,5 @@ def apply_regrade(
         for certificate_id in finder(learner_ids=failing - still_passing, module=post_test.module)
     ]
     first.save(update_fields=["certificates_to_review"])
+    tally_attempts(withdrawn)
     return first

@@ -2,9 +2,10 @@
 discrimination, distractor use, score distribution, pass rates), for authors reviewing
 their questions.
 
-Reads only. Every figure is aggregated by the database over the post-test's graded attempts
-(attempts in progress are ignored): seven queries, whatever the number of attempts or
-questions, each returning at most a few hundred rows. No answer is loaded into Python.
+Reads only. Every figure is over the post-test's graded attempts (attempts in progress are
+ignored), read from the post-test's tallies plus its graded attempts not yet tallied
+(quizzes.tallies): five queries, whatever the number of attempts or questions, each
+returning at most a few hundred rows. No answer is loaded into Python.
 
 Definitions:
 - Score bins are 10 percentage points wide and closed on the left: 0 <= score < 10, ...,
@@ -23,7 +24,7 @@ Definitions:
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 from django.db.models import Avg, Count, Min, Q
@@ -38,6 +39,7 @@ from quizzes.models import (
     Question,
     QuestionVersion,
 )
+from quizzes.tallies import tallied_rows
 
 BIN_WIDTH = 10
 BIN_COUNT = 10
@@ -207,10 +209,54 @@ def item_analysis(post_test: PostTest) -> ItemAnalysis:
       None when n is 0 (fewer than 2 attempts).
     Flags: too easy (p > 0.95), too hard (p < 0.30), negative discrimination (r < 0).
 
-    Seven queries, aggregated by the database: the attempts' summary, the passing attempt
-    numbers, attempts per total, responses per (version, total), selections per choice,
-    choices, and versions with their questions.
+    Read from the post-test's tallies (quizzes.tallies) plus, worked out on the fly by the
+    same rule, its graded attempts not yet tallied, so the figures are exact however recently
+    an attempt was graded: five queries (attempt figures, responses per (version, total),
+    selections per choice, choices, versions with their questions), each reading a few
+    hundred tally rows and the untallied backlog, whatever the number of attempts. The same
+    figures as `item_analysis_by_scan`, which reads every attempt's rows.
     """
+    rows = tallied_rows(post_test)
+    figures = _AttemptFigures()
+    for number, total, score, passed, first_graded, first_passing, count in rows.attempts:
+        figures.attempts += count
+        figures.learners += count if first_graded else 0
+        figures.bins[min(int(score // BIN_WIDTH), BIN_COUNT - 1)] += count
+        figures.passed += count if passed else 0
+        figures.first += count if number == 1 else 0
+        figures.first_passed += count if number == 1 and passed else 0
+        figures.learners_passed += count if first_passing else 0
+        if total is not None:
+            figures.by_total[total] = figures.by_total.get(total, 0) + count
+    figures.mean_score = rows.mean_score
+    figures.mean_attempts_to_pass = rows.mean_first_passing_number
+    by_total: dict[int, dict[int | None, tuple[int, int]]] = {}
+    for version_id, total, responses, correct in rows.items:
+        by_total.setdefault(version_id, {})[total] = (responses, correct)
+    return _analysis(post_test, figures, by_total=by_total, picks=rows.picks)
+
+
+@dataclass
+class _AttemptFigures:
+    """The attempt-level figures, however they were counted."""
+
+    attempts: int = 0
+    learners: int = 0
+    bins: list[int] = field(default_factory=lambda: [0] * BIN_COUNT)
+    mean_score: object = None  # Decimal (or float on SQLite) from the database, or None
+    passed: int = 0
+    first: int = 0
+    first_passed: int = 0
+    learners_passed: int = 0
+    mean_attempts_to_pass: object = None
+    by_total: dict[int, int] = field(default_factory=dict)  # total -> attempts
+
+
+def item_analysis_by_scan(post_test: PostTest) -> ItemAnalysis:
+    """`item_analysis` computed from the raw rows, as it was before tallies: seven queries
+    aggregated by the database over every graded attempt, its items and responses (two
+    scans of about 20 rows per attempt). Kept as the reference the tallied read is tested
+    against and as the peer the benchmark (bench/item_analysis.py) times it against."""
     graded = Attempt.objects.filter(post_test=post_test, status=AttemptStatus.GRADED)
 
     bins = {
@@ -245,6 +291,24 @@ def item_analysis(post_test: PostTest) -> ItemAnalysis:
     )
     by_total = _responses_by_total(post_test)
     picks = _choice_picks(post_test)
+    figures = _AttemptFigures(
+        attempts=summary["attempt_count"],
+        learners=summary["learner_count"],
+        bins=[summary[f"bin_{i}"] for i in range(BIN_COUNT)],
+        mean_score=summary["mean_score"],
+        passed=summary["passed_count"],
+        first=summary["first_count"],
+        first_passed=summary["first_passed_count"],
+        learners_passed=passing["learner_count"],
+        mean_attempts_to_pass=passing["mean_number"],
+        by_total=attempts_by_total,
+    )
+    return _analysis(post_test, figures, by_total=by_total, picks=picks)
+
+
+def _analysis(post_test: PostTest, figures: _AttemptFigures, *, by_total, picks) -> ItemAnalysis:
+    """The analysis from the counted figures, the responses per (version, total) and the
+    selections per choice; reads the post-test's choices and versions (two queries)."""
     choices = list(
         Choice.objects.filter(version__question__post_test=post_test)
         .order_by("position", "pk")
@@ -256,10 +320,10 @@ def item_analysis(post_test: PostTest) -> ItemAnalysis:
         .order_by("question__position", "question_id", "number")
     )
 
-    attempts = summary["attempt_count"]
+    attempts = figures.attempts
     group_size = upper_lower_group_size(attempts)
-    upper = group_weights(attempts_by_total, group_size, upper=True)
-    lower = group_weights(attempts_by_total, group_size, upper=False)
+    upper = group_weights(figures.by_total, group_size, upper=True)
+    lower = group_weights(figures.by_total, group_size, upper=False)
     questions = []
     for question, own_versions in _questions_with_versions(versions):
         counts: dict[int, list[int]] = {}  # total -> [responses, correct], versions pooled
@@ -287,24 +351,22 @@ def item_analysis(post_test: PostTest) -> ItemAnalysis:
             )
         )
 
-    mean_score = summary["mean_score"]
+    mean_score, mean_number = figures.mean_score, figures.mean_attempts_to_pass
     return ItemAnalysis(
         post_test_id=post_test.pk,
         attempts=attempts,
-        learners=summary["learner_count"],
+        learners=figures.learners,
         score_distribution=tuple(
-            ScoreBin(low=i * BIN_WIDTH, high=(i + 1) * BIN_WIDTH, count=summary[f"bin_{i}"])
+            ScoreBin(low=i * BIN_WIDTH, high=(i + 1) * BIN_WIDTH, count=figures.bins[i])
             for i in range(BIN_COUNT)
         ),
         mean_score=float(mean_score) if mean_score is not None else None,
-        passed_attempts=summary["passed_count"],
-        pass_rate=_ratio(summary["passed_count"], attempts),
-        first_attempts=summary["first_count"],
-        first_attempt_pass_rate=_ratio(summary["first_passed_count"], summary["first_count"]),
-        learners_passed=passing["learner_count"],
-        mean_attempts_to_pass=(
-            float(passing["mean_number"]) if passing["mean_number"] is not None else None
-        ),
+        passed_attempts=figures.passed,
+        pass_rate=_ratio(figures.passed, attempts),
+        first_attempts=figures.first,
+        first_attempt_pass_rate=_ratio(figures.first_passed, figures.first),
+        learners_passed=figures.learners_passed,
+        mean_attempts_to_pass=float(mean_number) if mean_number is not None else None,
         upper_lower_group_size=group_size,
         questions=tuple(questions),
     )

@@ -434,6 +434,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.warn_about_deadlines",
         "schedule": 24 * 3600.0,
     },
+    # Graded attempts are added to the item-analysis tallies (quizzes.tallies).
+    "fold-graded-attempts": {
+        "task": "quizzes.tasks.fold_graded_attempts",
+        "schedule": 60.0,
+    },
 }
 # Fail fast when the broker is down: the claim is saved, and the re-queue catches up.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
