@@ -13,17 +13,15 @@ as UTF-8 (names with accents). Files for machines (the PARS batch for ACCME) are
 here: they carry values exactly and refuse dangerous ones at input instead.
 """
 
-import contextlib
 import csv
 import datetime
-import io
+import itertools
 import re
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import IO
 
-import xlsxwriter
+import rustpy_xlsxwriter
 from django.db import connections
 from django.db.models import F, Func, QuerySet, TextField
 from django.http import HttpResponse, StreamingHttpResponse
@@ -239,15 +237,22 @@ def query_csv_response(
 
 # Characters XML 1.0 (and so XLSX) cannot hold: C0 controls other than tab and line breaks.
 _ILLEGAL_IN_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_DAY_FORMAT = "yyyy-mm-dd"
+_MOMENT_FORMAT = "yyyy-mm-dd hh:mm"
 
 
 def _xlsx_value(value):
-    value = neutralize(value)
+    """A value as the workbook holds it: text neutralized, with a visible U+FFFD where a
+    character Excel cannot store was (instead of a broken file); a decimal as a float; a
+    moment without its time zone (its wall-clock time); an empty text as no cell."""
     if isinstance(value, str):
-        # Show where a character Excel cannot store was, instead of a broken file.
-        return _ILLEGAL_IN_XLSX.sub("\ufffd", value)
+        if not value:
+            return None
+        return _ILLEGAL_IN_XLSX.sub("\ufffd", neutralize(value))
     if isinstance(value, Decimal):
         return float(value)
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        return value.replace(tzinfo=None)
     return value
 
 
@@ -258,52 +263,50 @@ def write_xlsx(
     title: str,
     max_rows: int = XLSX_MAX_ROWS,
 ) -> None:
-    """An Excel workbook of one sheet named `title`, the first row (the header) in bold,
-    written row by row by XlsxWriter in constant-memory mode (each row goes to a temporary
-    file as it is written), so memory stays flat for a million rows. Dates stay date cells
-    and numbers numbers (Decimal as float); text is neutralized.
+    """An Excel workbook of one sheet named `title` (its first 31 characters), the first row
+    (the header) in bold, written into the binary `file`.
 
-    Raises TooManyRowsError when the rows, header included, exceed `max_rows`; nothing is
-    written to `file` then (the workbook is only assembled at the end).
+    Written by rustpy-xlsxwriter (rust_xlsxwriter in constant-memory mode: each row goes
+    to a temporary file as it is written), so memory stays flat for a million rows, and
+    the cells are written in Rust: about seven times as fast as XlsxWriter in the same
+    run (docs/performance.md). Dates stay date cells (yyyy-mm-dd), moments date-time cells
+    (yyyy-mm-dd hh:mm, decided by the column's value in the first data row), numbers
+    numbers (Decimal as float); text is neutralized; empty text and None leave the cell
+    empty. A header alone gives a sheet with the header alone.
+
+    Raises TooManyRowsError when the rows, header included, exceed `max_rows`, and
+    ValueError when two header cells read the same or a row is longer or shorter than the
+    header; nothing is written to `file` then (the workbook is only assembled at the end).
     """
-    workbook = xlsxwriter.Workbook(
-        file, {"constant_memory": True, "strings_to_numbers": False, "strings_to_urls": False,
-               "strings_to_formulas": False, "tmpdir": tempfile.gettempdir()}
-    )  # fmt: skip
-    sheet = workbook.add_worksheet(title[:31])
-    bold = workbook.add_format({"bold": True})
-    day = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    moment = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     rows = iter(rows)
-    try:
-        header = next(rows, None)
-        if header is not None:
-            for column, value in enumerate(header):
-                sheet.write(0, column, _xlsx_value(value), bold)
-        for number, row in enumerate(rows, start=1):
-            if number >= max_rows:
-                raise TooManyRowsError(max_rows)
-            for column, value in enumerate(row):
-                value = _xlsx_value(value)
-                if value is None or value == "":
-                    continue
-                if isinstance(value, datetime.datetime):
-                    sheet.write_datetime(number, column, value.replace(tzinfo=None), moment)
-                elif isinstance(value, datetime.date):
-                    sheet.write_datetime(number, column, value, day)
-                elif isinstance(value, str):
-                    sheet.write_string(number, column, value)
-                else:
-                    sheet.write(number, column, value)
-    except BaseException:
-        _discard(workbook)
-        raise
-    workbook.close()
+    header = next(rows, None)
+    names = [] if header is None else [str(_xlsx_value(h) or "") for h in header]
+    if len(set(names)) != len(names):
+        raise ValueError(f"An Excel sheet's column headers must differ: {names}")
+    first = next(rows, None)
+    moments = {
+        name: rustpy_xlsxwriter.Format().set_num_format(_MOMENT_FORMAT)
+        for name, value in zip(names, first or (), strict=False)
+        if isinstance(value, datetime.datetime)
+    }
+    rustpy_xlsxwriter.write_worksheet(
+        _records(names, first, rows, max_rows),
+        file,
+        sheet_name=title[:31],
+        bold_headers=True,
+        datetime_format=_DAY_FORMAT,
+        column_formats=moments or None,
+    )
 
 
-def _discard(workbook) -> None:
-    """Drop a half-written workbook: close it into nothing, so that XlsxWriter deletes its
-    temporary files and `file` receives no workbook."""
-    workbook.filename = io.BytesIO()
-    with contextlib.suppress(Exception):
-        workbook.close()
+def _records(names: list[str], first, rows: Iterator, max_rows: int) -> Iterator[dict]:
+    """The data rows as the writer takes them: one dict per row, keyed by header."""
+    if not names:
+        return
+    if first is None:
+        yield dict.fromkeys(names)  # no cell written: the header alone
+        return
+    for number, row in enumerate(itertools.chain([first], rows), start=1):
+        if number >= max_rows:
+            raise TooManyRowsError(max_rows)
+        yield dict(zip(names, map(_xlsx_value, row), strict=True))

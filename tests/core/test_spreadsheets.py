@@ -91,3 +91,90 @@ def test_a_page_sized_download_can_be_sent_whole_with_its_length():
 
     assert response.content.decode() == BOM + "Name\r\n'@x\r\n"
     assert response["Content-Type"] == "text/csv; charset=utf-8"
+
+
+def read_back(file) -> list[list]:
+    file.seek(0)
+    sheet = openpyxl.load_workbook(file).active
+    return [[cell.value for cell in row] for row in sheet.iter_rows()]
+
+
+def test_a_workbook_keeps_awkward_text_neutralized_and_readable():
+    file = io.BytesIO()
+    awkward = [
+        "=1+1",
+        "@cmd",
+        "-2+3",
+        "-0.75",
+        'Say "hi"',
+        "two\nlines",
+        "Núñez 王小明 🙂",
+        "a\x01b",
+    ]
+
+    write_xlsx([["Text"], *[[value] for value in awkward]], file, title="Awkward")
+
+    assert read_back(file) == [
+        ["Text"],
+        ["'=1+1"],
+        ["'@cmd"],
+        ["'-2+3"],
+        ["-0.75"],  # a signed number stays text, as it was given
+        ['Say "hi"'],
+        ["two\nlines"],
+        ["Núñez 王小明 🙂"],
+        ["a\ufffdb"],  # a character XML cannot hold is shown, not a broken file
+    ]
+
+
+def test_a_workbook_keeps_dates_moments_numbers_and_empty_cells():
+    file = io.BytesIO()
+    moment = datetime.datetime(2025, 3, 1, 10, 30, tzinfo=datetime.UTC)
+    header = ("On", "At", "Edition", "Credit", "Note")
+    row = (datetime.date(2025, 3, 1), moment, 2, Decimal("1.25"), "")
+
+    write_xlsx([header, row], file, title="Types")
+
+    file.seek(0)
+    sheet = openpyxl.load_workbook(file).active
+    on, at, edition, credit, note = sheet[2]
+    assert (on.value, on.number_format) == (datetime.datetime(2025, 3, 1), "yyyy-mm-dd")
+    assert (at.value, at.number_format) == (
+        datetime.datetime(2025, 3, 1, 10, 30),
+        "yyyy-mm-dd hh:mm",
+    )
+    assert (edition.value, credit.value, note.value) == (2, 1.25, None)
+    assert all(cell.font.bold for cell in sheet[1])
+
+
+def test_a_workbook_of_a_header_alone_has_the_header_alone():
+    file = io.BytesIO()
+
+    write_xlsx([("Name", "On")], file, title="Empty")
+
+    assert read_back(file) == [["Name", "On"]]
+
+
+def test_a_workbook_refused_for_its_size_leaves_the_file_empty():
+    file = io.BytesIO()
+
+    with pytest.raises(TooManyRowsError):
+        write_xlsx([("a",), (1,), (2,), (3,)], file, title="x", max_rows=3)
+
+    assert file.getvalue() == b""
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([("Name", "Name"), ("a", "b")], "column headers must differ"),
+        ([("Name", "On"), ("a",)], "shorter than argument 1"),
+    ],
+)
+def test_a_workbook_whose_rows_do_not_fit_the_header_is_refused(rows, message):
+    file = io.BytesIO()
+
+    with pytest.raises(ValueError, match=message):
+        write_xlsx(rows, file, title="x")
+
+    assert file.getvalue() == b""
