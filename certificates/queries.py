@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts.models import User
 from certificates.models import Certificate, CertificateStatus, CreditClaim
+from courses.credit_rules import MocCategory
 from quizzes.queries import StatusBadge
 
 COUNTED = (CertificateStatus.ISSUED, CertificateStatus.PENDING)
@@ -96,7 +97,8 @@ def learner_certificates(learner: User) -> QuerySet[Certificate]:
 @dataclass(frozen=True)
 class TranscriptLine:
     """One credit line as the transcript shows it: `name` groups the totals (the kind's
-    name, or what a record of participation was designated for), `detail` the MOC board,
+    name, or what a record of participation was designated for), `detail` the MOC board
+    and category or the UAN (`line_detail`),
     `status` what the registry reporting says of it ("" when the line is reported nowhere;
     a str that may carry a `url` to the profile field to fix)."""
 
@@ -164,8 +166,23 @@ def _transcript_line(certificate: Certificate, line, status: str) -> TranscriptL
     )
     name = credit_label(certificate) if participation else snapshot.get("name", "")
     return TranscriptLine(
-        name=name, amount=line.amount, detail=snapshot.get("moc_board", ""), status=status
+        name=name, amount=line.amount, detail=line_detail(snapshot), status=status
     )
+
+
+def line_detail(snapshot: dict) -> str:
+    """What tells a line apart from others of its kind, from its claim-time snapshot: the
+    MOC board and category ("ABIM, Medical Knowledge") and the ACPE Universal Activity
+    Number ("UAN JA4008162-0000-26-123-H01-P"), which boards and CPE Monitor ask for; ""
+    for a line that has neither."""
+    parts = []
+    board, category = snapshot.get("moc_board", ""), snapshot.get("moc_category", "")
+    if board:
+        label = MocCategory(category).label if category in MocCategory.values else category
+        parts.append(f"{board}, {label}" if label else board)
+    if snapshot.get("uan"):
+        parts.append(f"UAN {snapshot['uan']}")
+    return "; ".join(parts)
 
 
 def credit_label(certificate: Certificate) -> str:

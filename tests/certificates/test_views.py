@@ -541,9 +541,9 @@ def test_the_transcript_shows_each_line_and_what_became_of_its_report(client, mo
     assert "0.25 ACPE contact hour" in page
     assert "Waiting for your NABP e-Profile ID" in page
     assert "/accounts/profile/?focus=nabp_epid" in page
-    assert (
-        "ACPE contact hour,0.25," in csv_text and "Waiting for your NABP e-Profile ID" in csv_text
-    )
+    assert "0.25 ACPE contact hour (UAN JA4008162-0000-26-123-H01-P)" in page
+    assert "ACPE contact hour (UAN JA4008162-0000-26-123-H01-P),0.25," in csv_text
+    assert "Waiting for your NABP e-Profile ID" in csv_text
 
 
 def test_the_certificate_and_verification_pages_list_every_credit_line(client, module):

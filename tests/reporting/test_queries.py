@@ -8,7 +8,7 @@ from certificates.queries import line_statuses
 from reporting.deliveries import delete_delivery, mark_missed, mark_sent, record_result
 from reporting.models import Delivery, DeliveryBatch, Registry
 from tests.factories import UserFactory
-from tests.reporting.claims import complete, pharmacist, physician, team_module
+from tests.reporting.claims import UAN, complete, pharmacist, physician, team_module
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +73,20 @@ def test_lines_without_a_delivery_are_left_out():
     claim = complete(physician(consent=False, boards=[]), team_module())
 
     assert line_statuses(claim.lines.all()) == {}
+
+
+def test_the_transcript_names_each_lines_moc_board_and_category_and_the_acpe_uan():
+    from certificates.queries import line_detail, transcript
+
+    module = team_module()
+    learner = physician(consent=True, boards=["ABIM"])
+    complete(learner, module)
+
+    [year] = transcript(learner).years
+    details = {line.detail for c in year.certificates for line in c.lines_shown}
+    assert "ABIM, Medical Knowledge" in details
+    druggist = pharmacist()
+    complete(druggist, module)
+    [year] = transcript(druggist).years
+    assert [line.detail for line in year.certificates[0].lines_shown] == [f"UAN {UAN}"]
+    assert line_detail({"moc_board": "ABIM", "moc_category": ""}) == "ABIM"
