@@ -419,6 +419,32 @@ def add_designation(
 
 
 @transaction.atomic
+def change_designation(
+    designation: ModuleCredit,
+    *,
+    by: User,
+    max_credits: Decimal,
+    uan: str = "",
+    moc_category: str = "",
+) -> ModuleCredit:
+    """Correct a draft's designation in place: its maximum, its UAN (ACPE) or its MOC
+    category. Its kind and board are what it is: to change them, remove it and add
+    another. Refused once published, like every change to credit, and for a maximum of 0
+    or less."""
+    if max_credits <= 0:
+        raise AuthoringRefused("The maximum must be more than 0.")
+    with _editing(
+        designation.module, by=by, section=EditorSection.CREDIT, locked_when_published=True
+    ):
+        designation = ModuleCredit.objects.select_for_update().get(pk=designation.pk)
+        designation.max_credits = max_credits
+        designation.uan = uan.strip()
+        designation.moc_category = moc_category
+        designation.save(update_fields=["max_credits", "uan", "moc_category"])
+    return designation
+
+
+@transaction.atomic
 def remove_designation(designation: ModuleCredit, *, by: User) -> None:
     """Remove a credit designation from a draft (refused once published)."""
     with _editing(

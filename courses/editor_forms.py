@@ -3,6 +3,7 @@ courses.reviews decide what may change."""
 
 from django import forms
 
+from courses.credit_rules import DesignationRequirement
 from courses.models import (
     CommercialSupport,
     CreditType,
@@ -105,6 +106,28 @@ class DesignationForm(forms.ModelForm):
 
     def validate_unique(self):
         """One designation per kind and board is checked by courses.authoring."""
+
+
+class DesignationChangeForm(forms.ModelForm):
+    """A designation corrected in place: the maximum, and the UAN or MOC category where the
+    designation has or needs one (its kind and board stay)."""
+
+    class Meta:
+        model = ModuleCredit
+        fields = ["max_credits", "uan", "moc_category"]
+        labels = {"max_credits": "Maximum (credits, hours or points)"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        designation = self.instance
+        requires = set(designation.credit_type.requires or [])
+        if DesignationRequirement.UAN not in requires and not designation.uan:
+            del self.fields["uan"]
+        if not designation.moc_board:
+            del self.fields["moc_category"]
+
+    def validate_unique(self):
+        """The designation keeps its kind and board, so it stays unique."""
 
 
 class AccreditationForm(forms.ModelForm):

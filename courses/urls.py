@@ -60,6 +60,11 @@ urlpatterns = [
         name="add_designation",
     ),
     path(
+        "author/modules/<slug:slug>/edit/credit/<int:pk>/",
+        views_editor.change_designation,
+        name="change_designation",
+    ),
+    path(
         "author/modules/<slug:slug>/edit/credit/<int:pk>/remove/",
         views_editor.remove_designation,
         name="remove_designation",

@@ -20,6 +20,7 @@ from courses.disclosure_collection import module_disclosures
 from courses.editor_forms import (
     AccreditationForm,
     ArticleForm,
+    DesignationChangeForm,
     DesignationForm,
     FacultyForm,
     ModuleTextForm,
@@ -105,8 +106,15 @@ def _section_context(module: Module, section: str, **forms) -> dict:
         context["form"] = forms.get("form") or ReferenceForm(prefix="reference")
     elif section == EditorSection.CREDIT:
         designations = list(module.credits.select_related("credit_type"))
+        editing = forms.get("editing")
         for designation in designations:
             designation.problems = designation.designation_problems()
+            bound = (
+                editing if editing is not None and editing.instance.pk == designation.pk else None
+            )
+            designation.form = bound or DesignationChangeForm(
+                instance=designation, prefix=f"credit-{designation.pk}"
+            )
         context["designations"] = designations
         context["form"] = forms.get("form") or DesignationForm(prefix="credit")
     elif section == EditorSection.ACCREDITATION:
@@ -407,6 +415,23 @@ def add_designation(request, slug):
                 request, module, EditorSection.CREDIT, saved="Designation added."
             )
     return _section_response(request, module, EditorSection.CREDIT, form=form)
+
+
+@require_POST
+@permission_required("courses.change_module", raise_exception=True)
+def change_designation(request, slug, pk):
+    module = _editable_module(slug)
+    designation = get_object_or_404(
+        ModuleCredit.objects.select_related("credit_type"), pk=pk, module=module
+    )
+    form = DesignationChangeForm(request.POST, instance=designation, prefix=f"credit-{pk}")
+    if not form.is_valid():
+        return _section_response(request, module, EditorSection.CREDIT, editing=form)
+    try:
+        authoring.change_designation(designation, by=request.user, **form.cleaned_data)
+    except AuthoringRefused as refusal:
+        return _section_response(request, module, EditorSection.CREDIT, refusal=str(refusal))
+    return _section_response(request, module, EditorSection.CREDIT, saved="Designation saved.")
 
 
 @require_POST

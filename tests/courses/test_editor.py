@@ -454,3 +454,69 @@ def test_a_person_is_added_with_the_address_their_invitation_to_disclose_goes_to
     person = module.faculty.get()
     assert (person.name, person.email) == ("Dana Whitfield", "dana@example.org")
     assert f'id="invite-email-{person.pk}" value="dana@example.org"' in response.text
+
+
+# A designation corrected in place -------------------------------------------------------
+
+
+def acpe_designation(module, uan="JA4008162-0000-26-123-H01-P"):
+    from courses.credit_kinds import ACPE_CONTACT_HOURS, standard_kind
+
+    return ModuleCreditFactory(
+        module=module, credit_type=standard_kind(ACPE_CONTACT_HOURS), max_credits=1, uan=uan
+    )
+
+
+def test_a_mistyped_uan_is_corrected_in_place_on_the_page(client, course_author):
+    module = draft()
+    designation = acpe_designation(module, uan="JA4008162-0000-26-123-H01")  # no audience
+    client.force_login(course_author)
+
+    response = client.post(
+        reverse("courses:change_designation", args=[module.slug, designation.pk]),
+        {
+            f"credit-{designation.pk}-max_credits": "1.5",
+            f"credit-{designation.pk}-uan": "JA4008162-0000-26-123-H01-P",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+
+    designation.refresh_from_db()
+    assert (designation.pk, designation.uan) == (designation.pk, "JA4008162-0000-26-123-H01-P")
+    assert designation.max_credits == Decimal("1.5")
+    assert designation.designation_problems() == []
+    assert "Designation saved." in response.content.decode()
+    entry = LogEntry.objects.get_for_object(designation).latest("timestamp")
+    assert entry.actor == course_author
+
+
+def test_a_designation_changed_after_approval_withdraws_it(course_author, cme_administrator):
+    module = draft()
+    designation = acpe_designation(module)
+    review = submit_for_review(module, by=course_author)
+    approve_review(review, by=cme_administrator)
+
+    authoring.change_designation(designation, by=course_author, max_credits=Decimal("2"))
+
+    review.refresh_from_db()
+    assert review.status == ReviewStatus.WITHDRAWN
+
+
+def test_a_published_designation_cannot_be_changed_and_a_zero_maximum_is_refused(
+    client, course_author
+):
+    published = ModuleCreditFactory()
+    with pytest.raises(AuthoringRefused):
+        authoring.change_designation(published, by=course_author, max_credits=Decimal("2"))
+
+    module = draft()
+    designation = acpe_designation(module)
+    client.force_login(course_author)
+    response = client.post(
+        reverse("courses:change_designation", args=[module.slug, designation.pk]),
+        {f"credit-{designation.pk}-max_credits": "0", f"credit-{designation.pk}-uan": "x"},
+    )
+
+    assert "Ensure this value is greater than or equal to 0.25." in response.content.decode()
+    designation.refresh_from_db()
+    assert (designation.max_credits, designation.uan) == (1, "JA4008162-0000-26-123-H01-P")
