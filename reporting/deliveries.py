@@ -418,8 +418,22 @@ def record_result(delivery: Delivery, *, accepted: bool, reason: str = "", by=No
     else:
         delivery.status, delivery.reason = DeliveryStatus.REJECTED, reason
         note = f"Rejected by {registry}: {reason}"
+    if delivery.delete_after_answer:
+        # The credit was withdrawn while the registry held the record unanswered.
+        delivery.delete_after_answer = False
+        if accepted:
+            delivery.status = DeliveryStatus.READY
+            delivery.record = {**delivery.record, "action": DELETE}
+            note += " The credit was withdrawn meanwhile: a delete record will be sent."
+        else:
+            delivery.status = DeliveryStatus.DELETED
+            note += " The credit was withdrawn meanwhile: the registry holds nothing to delete."
     delivery.answered_at = timezone.now()
-    delivery.save(update_fields=["status", "reason", "answered_at", "updated_at"])
+    delivery.save(
+        update_fields=[
+            "status", "reason", "answered_at", "record", "delete_after_answer", "updated_at"
+        ]
+    )  # fmt: skip
     _event(delivery, note, actor=by)
     return delivery
 
@@ -430,9 +444,11 @@ def record_result(delivery: Delivery, *, accepted: bool, reason: str = "", by=No
 @transaction.atomic
 def delete_delivery(delivery: Delivery, *, by, reason: str) -> Delivery:
     """Withdraw a delivery, e.g. because its certificate was revoked. Not yet at the
-    registry (waiting, ready, corrected, rejected, missed) → deleted at once; sent or
-    accepted → its record becomes a delete record (action "delete"), ready to send, and the
-    delivery is deleted once the registry accepts it (record_result).
+    registry (waiting, ready, corrected, rejected, missed) → deleted at once; accepted → its
+    record becomes a delete record (action "delete"), ready to send, and the delivery is
+    deleted once the registry accepts it (record_result); sent and not yet answered → the
+    registry's answer is awaited (`delete_after_answer`): if it accepts, the delete record
+    follows; if it rejects, there is nothing to delete and the delivery is deleted.
 
     Raises DeliveryRefused without a reason, or for a delivery already deleted or whose
     delete record is already waiting to be sent."""
@@ -442,18 +458,26 @@ def delete_delivery(delivery: Delivery, *, by, reason: str) -> Delivery:
     delivery = Delivery.objects.select_for_update(of=("self",)).get(pk=delivery.pk)
     if delivery.status == DeliveryStatus.DELETED:
         raise DeliveryRefused(f"Delivery #{delivery.pk} is already deleted.")
-    if delivery.record.get("action") == DELETE:
+    if delivery.record.get("action") == DELETE or delivery.delete_after_answer:
         raise DeliveryRefused(
             f"Delivery #{delivery.pk} already has a delete record waiting to be sent."
         )
     if delivery.status in NOT_AT_REGISTRY:
         delivery.status = DeliveryStatus.DELETED
         note = f"Deleted before reaching the registry: {reason}"
+    elif delivery.status == DeliveryStatus.SENT and delivery.record.get("action") != DELETE:
+        # The registry has the record but has not answered: its answer is still to be
+        # imported (record_result), and decides whether there is anything to delete.
+        delivery.delete_after_answer = True
+        note = (
+            f"A delete record will be sent once {delivery.get_registry_display()} answers the "
+            f"record sent in batch #{delivery.batch_id}: {reason}"
+        )
     else:
         delivery.status = DeliveryStatus.READY
         delivery.record = {**delivery.record, "action": DELETE}
         note = f"A delete record will be sent to the registry: {reason}"
-    delivery.save(update_fields=["status", "record", "updated_at"])
+    delivery.save(update_fields=["status", "record", "delete_after_answer", "updated_at"])
     _event(delivery, note, actor=by)
     return delivery
 

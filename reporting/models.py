@@ -66,12 +66,18 @@ class Delivery(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(blank=True, help_text="The registry's reason for a rejection.")
+    delete_after_answer = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Credit withdrawn while the record was at the registry unanswered: a delete "
+        "record follows the registry's acceptance; a rejection leaves nothing to delete.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     STATE_FIELDS = (
         "line", "registry", "status", "record", "missing", "earliest", "deadline", "batch",
-        "sent_at", "answered_at", "reason",
+        "sent_at", "answered_at", "reason", "delete_after_answer",
     )  # fmt: skip
 
     class Meta:

@@ -236,3 +236,33 @@ def test_a_byte_order_mark_and_any_case_in_the_header_are_fine(module, administr
     )
 
     assert statuses(delivery) == [DeliveryStatus.ACCEPTED]
+
+
+def test_credit_withdrawn_while_a_record_awaits_its_answer_does_not_block_the_results_import(
+    module, administrator
+):
+    from reporting.deliveries import delete_delivery
+
+    accepted = make_delivery(module, Registry.PARS)
+    rejected = make_delivery(module, Registry.PARS)
+    for delivery in (accepted, rejected):
+        delete_delivery(delivery, by=administrator, reason="Certificate revoked")
+
+    imported(
+        Registry.PARS,
+        "Record ID,Status,Reason\r\n"
+        f"{accepted.pk},Accepted,\r\n"
+        f'{rejected.pk},rejected,"Unknown NPI"\r\n',
+        administrator,
+    )
+
+    accepted.refresh_from_db()
+    rejected.refresh_from_db()
+    # PARS holds the accepted record: a delete record goes in the next batch.
+    assert (accepted.status, accepted.record["action"]) == (DeliveryStatus.READY, "delete")
+    assert accepted.events.last().note == (
+        "Accepted by ACCME PARS. The credit was withdrawn meanwhile: a delete record will be sent."
+    )
+    # PARS never took the rejected one: nothing to delete.
+    assert rejected.status == DeliveryStatus.DELETED
+    assert rejected.record["action"] == "add"
