@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg.pq import TransactionStatus
@@ -153,3 +154,17 @@ def test_a_column_without_a_rule_in_sql_is_refused_rather_than_written_different
 
     with pytest.raises(ValueError, match="No CSV rule in SQL for a DateTimeField column"):
         b"".join(query_csv(User.objects.all(), [("Joined", "date_joined")]))
+
+
+def test_a_database_without_copy_gets_the_same_file_from_the_python_writer(monkeypatch):
+    # SQLite, the embedded default, has no COPY: the rows go through csv_text instead.
+    pks = make_users([(value, value) for value in AWKWARD[:8]])
+    queryset = User.objects.filter(pk__in=pks).order_by("pk")
+    from_postgresql = b"".join(query_csv(queryset, COLUMNS))
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+
+    with CaptureQueriesContext(connection) as queries:
+        written = b"".join(query_csv(queryset, COLUMNS))
+
+    assert [q["sql"][:7] for q in queries] == ["DECLARE"]  # a cursor, no COPY
+    assert written == from_postgresql == python_csv(queryset, COLUMNS)
