@@ -409,10 +409,15 @@ class AttemptTally(models.Model):
     which adds and withdraws whole attempts; `shard` is the attempt's id modulo
     quizzes.tallies.TALLY_SHARDS, so each row sums attempts that exist and never goes below 0
     (no CHECK says so: PostgreSQL checks an upsert's proposed row, which for a withdrawal is
-    negative, before it finds the row to update)."""
+    negative, before it finds the row to update).
+
+    The foreign keys of the tally tables have no database constraint (Django still
+    cascades deletions): a constraint's check would take a KEY SHARE lock on the post-test,
+    version and choice rows at every fold, which waits for (and holds up) a learner's start
+    (it locks the post-test row) and deadlocks with a regrade (it locks the versions)."""
 
     post_test = models.ForeignKey(
-        PostTest, on_delete=models.CASCADE, related_name="+", db_index=False
+        PostTest, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )  # the unique constraint's first column
     number = models.PositiveSmallIntegerField()
     total = models.SmallIntegerField()
@@ -452,10 +457,10 @@ class ItemTally(models.Model):
     quizzes.tallies; `shard` as on AttemptTally."""
 
     post_test = models.ForeignKey(
-        PostTest, on_delete=models.CASCADE, related_name="+", db_index=False
+        PostTest, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )  # the unique constraint's first column
     question_version = models.ForeignKey(
-        QuestionVersion, on_delete=models.CASCADE, related_name="+"
+        QuestionVersion, on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
     total = models.SmallIntegerField()
     shard = models.PositiveSmallIntegerField()
@@ -479,9 +484,11 @@ class ChoiceTally(models.Model):
     Written only by quizzes.tallies; `shard` as on AttemptTally."""
 
     post_test = models.ForeignKey(
-        PostTest, on_delete=models.CASCADE, related_name="+", db_index=False
+        PostTest, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )  # the unique constraint's first column
-    choice = models.ForeignKey(Choice, on_delete=models.CASCADE, related_name="+")
+    choice = models.ForeignKey(
+        Choice, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     shard = models.PositiveSmallIntegerField()
     picks = models.BigIntegerField(default=0)
 

@@ -43,6 +43,7 @@ TALLY_SHARDS = 4
 FOLD_BATCH = 10_000
 _SQLITE_CHUNK = 500  # ids per statement on SQLite, well below its bound on parameters
 UNKNOWN_TOTAL = -1  # the total stored for a graded attempt without a correct count
+_LOCK_SPACE = 7_311  # first key of the tallies' advisory locks (the second is the post-test)
 
 # Each contribution: the attempts `a` chosen by {attempts} (a condition with its own
 # parameters), one row per key, in the tally's key order, counts multiplied by the sign.
@@ -174,29 +175,56 @@ def _apply_where(conditions: Iterable[tuple[str, list]], *, sign: int) -> None:
                 )
 
 
+def _lock_tallies(post_test_ids: Iterable[int]) -> None:
+    """Take, until the transaction ends, the lock on these post-tests' tallies, in
+    ascending order: every writer of a post-test's tallies (fold, regrade, deletion,
+    rebuild) holds it, so they write one after the other and their upserts never deadlock,
+    whatever rows each touches. A PostgreSQL advisory lock (no row of the post-test is
+    locked, which would queue the learners starting attempts); SQLite has one writer."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for post_test_id in sorted(set(post_test_ids)):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_SPACE, post_test_id])
+
+
+def _post_tests_of(ids: list[int]) -> list[int]:
+    return list(
+        Attempt.objects.filter(pk__in=ids).values_list("post_test_id", flat=True).distinct()
+    )
+
+
 def tally_attempts(ids: Iterable[int]) -> int:
     """Add the graded attempts `ids` to their post-tests' tallies and mark them tallied.
 
     The caller holds their row locks and knows they are graded and not tallied (the fold,
     or a regrade re-adding what it withdrew), inside its transaction. Returns how many."""
     ids = sorted(ids)
+    if not ids:
+        return 0
+    _lock_tallies(_post_tests_of(ids))
     _apply(ids, sign=1)
     Attempt.objects.filter(pk__in=ids).update(tallied=True)
     return len(ids)
 
 
+@transaction.atomic(savepoint=False)
 def withdraw_attempts(attempts: QuerySet[Attempt]) -> list[int]:
     """Withdraw the contributions of the tallied attempts among `attempts` and mark them not
-    tallied; returns their ids (sorted). Locks them (SELECT ... FOR UPDATE) first: run inside
-    the caller's transaction, before it changes anything the contributions read."""
+    tallied; returns their ids (sorted). Locks them (SELECT ... FOR UPDATE, in id order)
+    first, then their post-tests' tallies (`_lock_tallies`); joins the caller's transaction
+    (or opens one): call it once the caller holds every attempt row it will lock, before
+    changing anything the contributions read, and re-add them with `tally_attempts`."""
     ids = sorted(
         attempts.select_for_update()
         .filter(tallied=True)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    _apply(ids, sign=-1)
-    Attempt.objects.filter(pk__in=ids).update(tallied=False)
+    if ids:
+        _lock_tallies(_post_tests_of(ids))
+        _apply(ids, sign=-1)
+        Attempt.objects.filter(pk__in=ids).update(tallied=False)
     return ids
 
 
@@ -208,13 +236,20 @@ def learners_attempts(post_test_id: int, learner_ids) -> QuerySet[Attempt]:
 
 @transaction.atomic
 def fold_graded_attempts(*, limit: int = FOLD_BATCH, post_test: PostTest | None = None) -> int:
-    """Add up to `limit` graded, untallied attempts (of `post_test`, or of any) to the
-    tallies and mark them tallied, in one transaction; returns how many (0 when none is
-    left). Attempts another transaction holds locked (a regrade, a concurrent fold, a
-    deletion) are skipped (FOR UPDATE SKIP LOCKED on PostgreSQL), so two folds never take the
-    same attempt; they are left for the next fold. Attempts in progress are never taken."""
+    """Add up to `limit` graded, untallied attempts of one post-test (`post_test`, or the
+    first found) to its tallies and mark them tallied, in one transaction; returns how many
+    (0 when none is left). Attempts another transaction holds locked (a regrade, a
+    concurrent fold, a deletion) are skipped (FOR UPDATE SKIP LOCKED on PostgreSQL), so two
+    folds never take the same attempt; they are left for the next fold. Attempts in
+    progress are never taken."""
     waiting = Attempt.objects.filter(status=AttemptStatus.GRADED, tallied=False)
-    if post_test is not None:
+    if post_test is None:
+        first = waiting.select_for_update(skip_locked=True).values_list("post_test_id")[:1]
+        found = [post_test_id for (post_test_id,) in first]
+        if not found:
+            return 0
+        waiting = waiting.filter(post_test_id=found[0])
+    else:
         waiting = waiting.filter(post_test=post_test)
     ids = list(waiting.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
     return tally_attempts(ids)
@@ -226,34 +261,30 @@ def fold_backlog(
     """Fold batches of `batch` attempts (each batch its own transaction) until no graded
     attempt (of `post_test`, or of any) is left untallied, or, with `seconds`, until that
     many seconds have passed (the batch under way finishes); returns how many were folded.
-    Bounded: it stops at the first batch that is not full."""
+    Bounded: it stops at the first empty batch (attempts graded meanwhile are folded too)."""
     deadline = None if seconds is None else time.monotonic() + seconds
     folded = 0
     while True:
         done = fold_graded_attempts(limit=batch, post_test=post_test)
         folded += done
-        if done < batch or (deadline is not None and time.monotonic() >= deadline):
+        if not done or (deadline is not None and time.monotonic() >= deadline):
             return folded
 
 
 @transaction.atomic
 def rebuild_tallies(post_test: PostTest) -> int:
-    """Rebuild the post-test's tallies from its raw rows, in one transaction: mark its
-    graded attempts tallied (which locks them, after any fold or regrade holding them), lock
-    the tally tables against writers (PostgreSQL: folds and regrades of any post-test wait
-    until the rebuild commits), delete the post-test's tallies and add every graded attempt
-    marked tallied. Returns the number of graded attempts tallied."""
+    """Rebuild the post-test's tallies from its raw rows, in one transaction: lock its
+    graded attempts (in id order, as a regrade does) and mark them tallied, lock its
+    tallies (`_lock_tallies`: folds, regrades and deletions at this post-test wait until the
+    rebuild commits), delete them, and add every graded attempt marked tallied (including
+    any a fold marked just before the lock: its contributions were among those deleted).
+    Returns the number of graded attempts tallied."""
     from quizzes.models import AttemptTally, ChoiceTally, ItemTally
 
-    count = Attempt.objects.filter(post_test=post_test, status=AttemptStatus.GRADED).update(
-        tallied=True
-    )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "LOCK TABLE quizzes_attempttally, quizzes_itemtally, quizzes_choicetally "
-                "IN SHARE ROW EXCLUSIVE MODE"
-            )
+    graded = Attempt.objects.filter(post_test=post_test, status=AttemptStatus.GRADED)
+    list(graded.select_for_update().order_by("pk").values_list("pk", flat=True))
+    graded.filter(tallied=False).update(tallied=True)
+    _lock_tallies([post_test.pk])
     for model in (AttemptTally, ItemTally, ChoiceTally):
         model.objects.filter(post_test=post_test).delete()
     _apply_where(
@@ -265,7 +296,7 @@ def rebuild_tallies(post_test: PostTest) -> int:
         ],
         sign=1,
     )
-    return count
+    return graded.filter(tallied=True).count()
 
 
 def withdraw_deleted_attempt(sender, instance: Attempt, **kwargs) -> None:
