@@ -7,7 +7,10 @@ and LOAD_POOLS pointing at the pools file of bench/load/prepare.py.
   read the result, go back to the module and pass the second; then the result, the
   evaluation, the claim and the certificate page; log out. One submit in ten is
   double-clicked (a second identical POST at the same moment, reported apart). Pauses
-  between steps come from LOAD_WAIT_MIN..LOAD_WAIT_MAX seconds (default 1..3).
+  between steps come from LOAD_WAIT_MIN..LOAD_WAIT_MAX seconds (default 1..3). Each
+  learner comes from an address of their own, sent as X-Forwarded-For as the site's proxy
+  would (run.py sets CME_TRUSTED_PROXY_COUNT=1): the site allows 30 log-ins a minute per
+  address (django-allauth), which one address for every simulated learner would exceed.
   With LOAD_SAVE_ANSWERS=1 the learner also saves each answer as they choose it, one by
   one with a pause before each, as the attempt page does through htmx ("save answer"),
   and then submits the whole form as a browser does. Off by default, so that today's
@@ -87,6 +90,12 @@ def first_alert(html: str) -> str:
     )
 
 
+def learner_address(email: str) -> str:
+    """The learner's own client address, 10.x.y.z from the number in the e-mail address."""
+    n = int(re.sub(r"\D", "", email.split("@")[0]) or 0)
+    return f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255 or 1}"
+
+
 def path_of(response) -> str:
     return urlsplit(response.headers.get("Location", "")).path
 
@@ -138,6 +147,18 @@ class Learner(Browser):
         float(os.environ.get("LOAD_WAIT_MIN", "1")), float(os.environ.get("LOAD_WAIT_MAX", "3"))
     )
 
+    forwarded: dict[str, str] = {}  # X-Forwarded-For of the learner being simulated
+
+    def get(self, url: str, *, name: str):
+        return self.client.get(url, name=name, headers=self.forwarded)
+
+    def post_form(self, url, fields, *, name, expect, headers=None, session=None):
+        """Browser.post_form from the learner's address."""
+        return super().post_form(
+            url, fields, name=name, expect=expect, headers={**self.forwarded, **(headers or {})},
+            session=session,
+        )  # fmt: skip
+
     def on_start(self):
         # A double click sends its second POST from a session of its own (with the same
         # cookies): one session cannot run two requests at once without mixing them up.
@@ -151,18 +172,19 @@ class Learner(Browser):
         if email is None:
             raise StopUser  # every prepared learner has been used
         fails_first = random.random() < FAIL_FIRST_SHARE
+        self.forwarded = {"X-Forwarded-For": learner_address(email)}
         try:
             self.client.cookiejar.clear()
             self.log_in(email)
             self.wait()
-            self.client.get("/", name="catalog")
+            self.get("/", name="catalog")
             self.wait()
-            self.client.get(MODULE_URL, name="module")
+            self.get(MODULE_URL, name="module")
             self.wait()
             self.take_post_test(passing=not fails_first)
             if fails_first:
                 self.wait()
-                self.client.get(MODULE_URL, name="module")
+                self.get(MODULE_URL, name="module")
                 self.wait()
                 self.take_post_test(passing=True)
             self.wait()
@@ -176,7 +198,7 @@ class Learner(Browser):
         return [("csrfmiddlewaretoken", self.csrf_token())]
 
     def log_in(self, email: str) -> None:
-        self.client.get("/accounts/login/", name="log-in page")
+        self.get("/accounts/login/", name="log-in page")
         fields = [*self.csrf_fields(), ("login", email), ("password", POOLS["password"])]
         if self.post_form("/accounts/login/", fields, name="log in", expect="/") is None:
             raise StepFailed
@@ -188,7 +210,7 @@ class Learner(Browser):
         )  # fmt: skip
         if attempt_url is None:
             raise StepFailed
-        page = self.client.get(attempt_url, name="attempt page")
+        page = self.get(attempt_url, name="attempt page")
         options = form_inputs(page.text).options
         fields = self.csrf_fields()
         wrong_left = 0 if passing else WRONG_ANSWERS_ON_FAIL
@@ -218,7 +240,7 @@ class Learner(Browser):
             second_click.join(timeout=60)
         if result_url is None:
             raise StepFailed
-        self.client.get(result_url, name="result")
+        self.get(result_url, name="result")
 
     def save_answer(self, attempt_url: str, field: str, chosen: list[str]) -> None:
         """Save one question's answer as the attempt page does when it is chosen (htmx):
@@ -227,7 +249,8 @@ class Learner(Browser):
         fields = [*self.csrf_fields(), *((field, value) for value in chosen)]
         with self.client.post(
             f"{attempt_url}items/{item_id}/answer/", data=urlencode(fields),
-            headers={**FORM, "HX-Request": "true"}, name="save answer", catch_response=True,
+            headers={**FORM, **self.forwarded, "HX-Request": "true"}, name="save answer",
+            catch_response=True,
         ) as response:  # fmt: skip
             saved = response.status_code == 200 and "Saved" in (response.text or "")
             if saved:
@@ -240,7 +263,7 @@ class Learner(Browser):
 
     def evaluate_and_claim(self) -> None:
         evaluation_url = f"{MODULE_URL}evaluation/"
-        page = self.client.get(evaluation_url, name="evaluation page")
+        page = self.get(evaluation_url, name="evaluation page")
         fields = self.csrf_fields()
         for field in form_inputs(page.text).options:
             if field.startswith("objective-") or field in {"relevance", "overall_quality"}:
@@ -252,7 +275,7 @@ class Learner(Browser):
         )
         if claim_url is None:
             raise StepFailed
-        page = self.client.get(claim_url, name="claim page")
+        page = self.get(claim_url, name="claim page")
         inputs = form_inputs(page.text)
         hours = inputs.values.get("hours", "0.25")
         fields = [
@@ -268,7 +291,7 @@ class Learner(Browser):
         )
         if certificate_url is None:
             raise StepFailed
-        self.client.get(certificate_url, name="certificate page")
+        self.get(certificate_url, name="certificate page")
 
 
 class StepFailed(Exception):
