@@ -1,8 +1,12 @@
 """Checks on every request before any app sees it."""
 
 import auditlog.middleware
+from auditlog import get_logentry_model
+from auditlog.cid import set_cid
+from auditlog.context import _set_extra_data, auditlog_value
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.db.models.signals import pre_save
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -86,11 +90,52 @@ def render_bad_request(request: HttpRequest) -> HttpResponse:
     return render(request, "400.html", status=400)
 
 
+# The `signal_duid` of the audit context a request's AuditlogMiddleware sets: what tells
+# `attribute_log_entry` that the current context is a request's.
+REQUEST_AUDIT_CONTEXT = "cme-request"
+
+
+def attribute_log_entry(sender, instance, **kwargs) -> None:
+    """pre_save receiver of django-auditlog's LogEntry, connected once per process: fills in
+    the actor and client address of the request being served (the context that
+    AuditlogMiddleware put in `auditlog_value`). Does nothing outside a request, or inside
+    a block that set a context of its own (`core.audit.recorded_as`, auditlog's
+    `set_actor`): their own receivers fill the entry in."""
+    context = auditlog_value.get(None)
+    if context is None or context.get("signal_duid", (None,))[0] != REQUEST_AUDIT_CONTEXT:
+        return
+    _set_extra_data(sender, instance, signal_duid=context["signal_duid"])
+
+
 class AuditlogMiddleware(auditlog.middleware.AuditlogMiddleware):
     """django-auditlog's middleware (the request's user becomes the actor of the entries
     written during the request), recording the client's address as `core.client_ip` finds
     it. django-auditlog itself takes the left-most X-Forwarded-For entry, which any client
-    can write (and which, not being an address, fails the entry's save)."""
+    can write (and which, not being an address, fails the entry's save).
+
+    django-auditlog's own middleware connects a pre_save receiver at the start of every
+    request and disconnects it at the end (each clears Django's receiver cache of every
+    model's pre_save). This one connects `attribute_log_entry` once, when the middleware is
+    loaded, and per request only sets the context it reads, putting back afterwards what
+    was there before."""
+
+    def __init__(self, get_response=None):
+        super().__init__(get_response)
+        pre_save.connect(
+            attribute_log_entry,
+            sender=get_logentry_model(),
+            dispatch_uid="core.middleware.attribute_log_entry",
+        )
+
+    def __call__(self, request):
+        set_cid(request)
+        context = self.get_extra_data(request)
+        context["signal_duid"] = (REQUEST_AUDIT_CONTEXT, id(request))
+        token = auditlog_value.set(context)
+        try:
+            return self.get_response(request)
+        finally:
+            auditlog_value.reset(token)
 
     @staticmethod
     def _get_remote_addr(request):

@@ -442,3 +442,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Fail fast when the broker is down: the claim is saved, and the re-queue catches up.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
+# Django's database sessions, the current one read with a precompiled statement (every
+# signed-in request reads it; the ORM query cost five times the CPU). Still in the
+# database: log-out, a password change and clearsessions end a session at once.
+SESSION_ENGINE = "core.sessions"

@@ -56,3 +56,58 @@ def test_a_page_reads_the_signed_in_users_permissions_in_one_query(client, cours
 
     assert "Author tools" in page.content.decode()
     assert sum('FROM "auth_permission"' in query["sql"] for query in queries) == 1
+
+
+def test_it_loads_the_signed_in_user_as_djangos_model_backend_does(course_author):
+    ours = ModelBackendOneQuery().get_user(course_author.pk)
+    djangos = ModelBackend().get_user(course_author.pk)
+
+    assert ours == djangos
+    assert {f.attname: getattr(ours, f.attname) for f in type(ours)._meta.concrete_fields} == {
+        f.attname: getattr(djangos, f.attname) for f in type(djangos)._meta.concrete_fields
+    }
+    assert ours.last_login == djangos.last_login and ours.date_joined.tzinfo is not None
+
+
+def test_an_unknown_inactive_or_malformed_user_id_signs_nobody_in(learner):
+    learner.is_active = False
+    learner.save()
+
+    assert ModelBackendOneQuery().get_user(learner.pk) is None
+    assert ModelBackendOneQuery().get_user(learner.pk + 1000) is None
+    assert ModelBackendOneQuery().get_user("not-a-number") is None
+
+
+def test_a_permission_withdrawn_counts_from_the_next_request(client, course_author):
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import COURSE_AUTHORS
+
+    client.force_login(course_author)
+    assert client.get(reverse("courses:author_modules")).status_code == 200
+
+    course_author.groups.remove(Group.objects.get(name=COURSE_AUTHORS))
+    refused = client.get(reverse("courses:author_modules"))
+
+    assert refused.status_code in (302, 403)
+    assert "Author tools" not in client.get(reverse("courses:catalog")).content.decode()
+
+
+def test_a_deactivated_account_is_signed_out_at_its_next_request(client, learner):
+    client.force_login(learner)
+    assert "Log out" in client.get(reverse("courses:catalog")).content.decode()
+
+    learner.is_active = False
+    learner.save()
+
+    assert "Log out" not in client.get(reverse("courses:catalog")).content.decode()
+
+
+def test_a_page_reads_the_signed_in_user_in_one_statement_of_its_own(client, learner):
+    client.force_login(learner)
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("courses:catalog"))
+
+    user_reads = [q["sql"] for q in queries if q["sql"].startswith('SELECT "id", "password"')]
+    assert len(user_reads) == 1 and 'FROM "accounts_user" WHERE "id" =' in user_reads[0]
