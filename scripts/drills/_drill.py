@@ -345,6 +345,93 @@ class SupervisedWorker:
         self.children.stop(f"supervisord-{self.name}", timeout=60)
 
 
+class SupervisedPrograms:
+    """Several programs run by one supervisord (bin/_supervisor.py), e.g. bin/serve's own
+    programs: gunicorn, the Celery workers and beat (`_supervisor.serve_programs`). Whatever
+    dies, supervisord starts again; the drill never does. Program names are those of the
+    `Program`s given."""
+
+    def __init__(self, children: Children, name: str, programs: list, *, env: dict | None = None):
+        sys.path.insert(0, str(REPO / "bin"))
+        from _supervisor import write_config
+
+        self.children = children
+        self.name = name
+        self.env = env
+        self.programs = [program.name for program in programs]
+        self.config = write_config(children.workdir / f"supervisor-{name}", programs)
+        self.log = self.config.parent / "supervisord.log"
+
+    def start(self, *, timeout: float = 60) -> None:
+        """Start supervisord and wait (at most `timeout` seconds) until every program is
+        RUNNING; raise SystemExit otherwise."""
+        supervisord = Path(sys.executable).with_name("supervisord")
+        process = self.children.start(
+            f"supervisord-{self.name}", [str(supervisord), "-c", str(self.config)], env=self.env
+        )
+        running = wait_until(
+            lambda: process.poll() is not None or all(self.pid(p) for p in self.programs),
+            timeout=timeout,
+            interval=0.5,
+        )
+        if process.poll() is not None or not running:
+            raise SystemExit(
+                f"supervisord {self.name} did not start its programs: {self.ctl('status')}"
+            )
+
+    def ctl(self, *args: str) -> str:
+        supervisorctl = Path(sys.executable).with_name("supervisorctl")
+        try:
+            result = subprocess.run(  # noqa: S603 - our own argv
+                [str(supervisorctl), "-c", str(self.config), *args],
+                capture_output=True, text=True, timeout=30,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired:
+            return ""
+        return result.stdout.strip()
+
+    def pid(self, program: str) -> int:
+        """The program's pid, 0 when it is not running."""
+        answer = self.ctl("pid", program)
+        return int(answer) if answer.isdigit() else 0
+
+    def kill(self, program: str) -> tuple[int, list[int]]:
+        """SIGKILL the program's main process and its children together (as the OOM killer
+        or a lost machine would); return their pids. supervisord starts it again."""
+        main = self.pid(program)
+        forked = child_pids(main) if main else []
+        for pid in filter(None, [main, *forked]):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        return main, forked
+
+    def wait_restarted(self, program: str, killed: int, *, timeout: float = 60) -> bool:
+        """Wait until supervisord runs the program again under a new pid."""
+        return bool(
+            wait_until(lambda: self.pid(program) not in (0, killed), timeout=timeout, interval=0.5)
+        )
+
+    def _lines(self) -> list[str]:
+        return self.log.read_text(errors="replace").splitlines() if self.log.exists() else []
+
+    def restarts(self, program: str) -> int:
+        """How many times supervisord started the program after its first start."""
+        spawned = f"spawned: '{program}'"
+        return max(0, sum(spawned in line for line in self._lines()) - 1)
+
+    def exits(self, program: str) -> list[tuple[float, str]]:
+        """(Unix time, supervisord's line) for each time the program exited."""
+        found = []
+        for line in self._lines():
+            if f"exited: {program} " in line:
+                stamp = time.mktime(time.strptime(line[:19], "%Y-%m-%d %H:%M:%S"))
+                found.append((stamp + int(line[20:23]) / 1000, line[24:]))
+        return found
+
+    def stop(self) -> None:
+        self.children.stop(f"supervisord-{self.name}", timeout=90)
+
+
 def active_tasks(nodes: list[str]) -> dict[str, list[dict]]:
     from cme_site.celery import app
 
