@@ -17,11 +17,12 @@ completions. Then, in a separate Python process:
 
 alternately, `--rounds` times each, printing every round; the verdict uses the median of
 the rounds' ratios (each download against the COPY run just before it, under the same
-load), and the fastest of each is printed beside it. Then the download once more under tracemalloc (peak Python memory) and the process's
-peak RSS before and after. Then, in another process, the Excel export of `--xlsx-rows`
-rows (`certificates.exports.write_xlsx(completion_rows(...))`, what the export job runs)
-into a temporary file; with fewer rows than the target's million, the time for a million
-is printed as a projection and labelled so. Targets (issue 15): first bytes within 1 s,
+load), and the fastest of each is printed beside it. Then the download once more under
+tracemalloc (peak Python memory), and the process's peak RSS before and after. Then, in
+another process, the Excel export of `--xlsx-rows` rows
+(`certificates.exports.write_xlsx(completion_rows(...))`, what the export job runs) into a
+temporary file; with fewer rows than the target's million, the time for a million is
+printed as a projection and labelled so. Targets (issue 15): first bytes within 1 s,
 whole CSV within 1.5 x COPY, Excel of a million rows within 60 s.
 Every loop is bounded by the rows in the database; every child process has a timeout.
 """
