@@ -6,10 +6,8 @@ workers yield one file, one number and one e-mail. The PDF is rendered once, at 
 never again: a later profile or module edit cannot change an issued certificate.
 """
 
-import contextlib
 import datetime
 import logging
-import threading
 
 import segno
 from django.conf import settings
@@ -68,43 +66,42 @@ def render_certificate_html(certificate: Certificate, *, stamp: str = "") -> str
     )
 
 
+# The options of every PDF the site prints: tagged PDF/UA-1, with the title and language
+# taken from the HTML's <title> and lang attribute.
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "custom_metadata": True}
+
+
+def write_pdf(html: str):
+    """The bare HTML-to-PDF call that every certificate, stamped copy and transcript goes
+    through: WeasyPrint, with the project's base URL and PDF_OPTIONS, and nothing else (the
+    benchmark's "bare render" is this call). Returns (the PDF's bytes, WeasyPrint's
+    Document, whose `fonts` say which characters were drawn as .notdef)."""
+    from weasyprint import HTML
+
+    document = HTML(string=html, base_url=str(settings.BASE_DIR)).render(**PDF_OPTIONS)
+    return document.write_pdf(**PDF_OPTIONS), document
+
+
+def missing_glyphs(document) -> list[str]:
+    """The characters of a rendered WeasyPrint Document that no installed font has (drawn
+    as .notdef, an empty box), as "X (U+XXXX)", in code point order; [] when every
+    character has a glyph. Read from the fonts the PDF embeds, once per document: no
+    second parse of the PDF and no dependence on how logging is configured."""
+    codepoints = {codepoint for font in document.fonts.values() for codepoint in font.missing}
+    return [f"{chr(codepoint)} (U+{codepoint:04X})" for codepoint in sorted(codepoints)]
+
+
 def render_certificate_pdf(html: str, *, every_glyph: bool = True) -> bytes:
     """A tagged PDF/UA-1 document: its title and language come from the HTML's <title> and
     lang attribute, and its text stays text, so screen readers can read it.
 
     With `every_glyph` (certificates), raises CertificateCannotBePrinted when a character
     has no glyph in any installed font (WeasyPrint would draw an empty box and log
-    ".notdef"); otherwise such characters are only logged."""
-    from weasyprint import HTML
-
-    with _missing_glyphs() as missing:
-        pdf = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
-            pdf_variant="pdf/ua-1", custom_metadata=True
-        )
-    if missing and every_glyph:
+    ".notdef"); otherwise such characters are only logged (by WeasyPrint)."""
+    pdf, document = write_pdf(html)
+    if every_glyph and (missing := missing_glyphs(document)):
         raise CertificateCannotBePrinted(missing)
     return pdf
-
-
-@contextlib.contextmanager
-def _missing_glyphs():
-    """Collect, in this thread, the characters WeasyPrint reports it drew as .notdef."""
-    found: list[str] = []
-    thread = threading.get_ident()
-
-    class Collector(logging.Handler):
-        def emit(self, record):
-            if record.thread == thread and str(record.msg).startswith(".notdef glyph"):
-                character, codepoint = record.args
-                found.append(f"{character} (U+{codepoint:04X})")
-
-    collector = Collector(level=logging.WARNING)
-    weasyprint_log = logging.getLogger("weasyprint")
-    weasyprint_log.addHandler(collector)
-    try:
-        yield found
-    finally:
-        weasyprint_log.removeHandler(collector)
 
 
 def render_and_store(certificate_id: int) -> Certificate:
@@ -112,12 +109,19 @@ def render_and_store(certificate_id: int) -> Certificate:
     that would print a character no font has is not issued: the problem is recorded on it
     (`print_problem`, an event, an error in the log) for an administrator, who prints it
     again with `retry_printing` once a font is installed or the name corrected."""
+    return _render_and_store(certificate_id)[0]
+
+
+def _render_and_store(certificate_id: int) -> tuple[Certificate, bytes | None]:
+    """render_and_store, also returning the PDF's bytes when this call stored them (None
+    when the certificate was already issued or cannot be printed), so that the e-mail that
+    follows attaches them without reading the file back from storage."""
     with transaction.atomic():
         certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
         if certificate.status != CertificateStatus.PENDING:
-            return certificate
+            return certificate, None
         if certificate.print_problem:
-            return certificate  # an administrator prints it again (retry_printing)
+            return certificate, None  # an administrator prints it again (retry_printing)
         html = render_certificate_html(certificate)
         try:
             pdf = render_certificate_pdf(html)
@@ -128,20 +132,30 @@ def render_and_store(certificate_id: int) -> Certificate:
             CertificateEvent.objects.create(
                 certificate=certificate, kind=CertificateEventKind.PRINT_FAILED, reason=str(problem)
             )
-            return certificate
-        name = f"{certificate.number}.pdf"
-        if certificate.pdf.storage.exists(f"certificates/{name}"):
-            certificate.pdf.storage.delete(f"certificates/{name}")  # a killed earlier run
-        certificate.pdf.save(name, ContentFile(pdf), save=False)
+            return certificate, None
+        store_certificate_pdf(certificate, pdf)
         certificate.status = CertificateStatus.ISSUED
         certificate.issued_at = timezone.now()
         certificate.save(update_fields=["pdf", "status", "issued_at"])
         CertificateEvent.objects.create(certificate=certificate, kind=CertificateEventKind.ISSUED)
-    return certificate
+    return certificate, pdf
 
 
-def email_certificate(certificate_id: int) -> Certificate:
-    """E-mail the issued certificate to the learner, once.
+def store_certificate_pdf(certificate: Certificate, pdf: bytes) -> None:
+    """Write `pdf` (bytes) as the certificate's file `certificates/<number>.pdf` through the
+    default storage (the local folder or the object store), once, replacing a file that a
+    killed earlier run left under that name. Sets `certificate.pdf`; does not save the row.
+    Raises what the storage raises (OSError, botocore errors)."""
+    name = f"{certificate.number}.pdf"
+    if certificate.pdf.storage.exists(f"certificates/{name}"):
+        certificate.pdf.storage.delete(f"certificates/{name}")  # a killed earlier run
+    certificate.pdf.save(name, ContentFile(pdf), save=False)
+
+
+def email_certificate(certificate_id: int, *, pdf: bytes | None = None) -> Certificate:
+    """E-mail the issued certificate to the learner, once. `pdf` is the stored file's bytes
+    when the caller has them (issue_certificate, which has just stored them); without it
+    the file is read from storage.
 
     Delivery is at least once (docs/decisions/0003-certificate-email-at-least-once.md): the
     row lock stops duplicate deliveries and concurrent workers, but a worker killed after
@@ -149,7 +163,7 @@ def email_certificate(certificate_id: int) -> Certificate:
     on retry; a learner getting a second e-mail is better than getting none."""
     with transaction.atomic():
         certificate = (
-            Certificate.objects.select_for_update()
+            Certificate.objects.select_for_update(of=("self",))
             .select_related("claim__learner")
             .get(pk=certificate_id)
         )
@@ -160,32 +174,47 @@ def email_certificate(certificate_id: int) -> Certificate:
             # Held until the learner confirms an address (send_held_certificates).
             logger.info("certificate %s not e-mailed: address unconfirmed", certificate.number)
             return certificate
-        printed = certificate.printed
-        message = EmailMessage(
-            subject=f"Your CME certificate: {printed['activity_title']}",
-            body=render_plain_text(
-                "certificates/email/certificate_issued.txt",
-                {
-                    "certificate": certificate,
-                    "printed": printed,
-                    "verification_url": verification_url(certificate),
-                },
-                time_zone=learner_time_zone(learner),
-            ),
-            to=[learner.email],
-        )
-        with certificate.pdf.open("rb") as pdf:
-            message.attach(f"{certificate.number}.pdf", pdf.read(), "application/pdf")
-        message.send()
+        if pdf is None:
+            with certificate.pdf.open("rb") as stored:
+                pdf = stored.read()
+        send_certificate_email(certificate, learner=learner, pdf=pdf)
         certificate.emailed_at = timezone.now()
         certificate.save(update_fields=["emailed_at"])
         CertificateEvent.objects.create(certificate=certificate, kind=CertificateEventKind.EMAILED)
     return certificate
 
 
+def send_certificate_email(certificate: Certificate, *, learner: User, pdf: bytes) -> None:
+    """Compose the certificate e-mail (plain text in the learner's time zone, with `pdf`
+    attached as <number>.pdf) and hand it to the mail backend. Raises what the backend
+    raises when the message is not accepted (smtplib.SMTPException, OSError)."""
+    printed = certificate.printed
+    message = EmailMessage(
+        subject=f"Your CME certificate: {printed['activity_title']}",
+        body=render_plain_text(
+            "certificates/email/certificate_issued.txt",
+            {
+                "certificate": certificate,
+                "printed": printed,
+                "verification_url": verification_url(certificate),
+            },
+            time_zone=learner_time_zone(learner),
+        ),
+        to=[learner.email],
+    )
+    message.attach(f"{certificate.number}.pdf", pdf, "application/pdf")
+    message.send()
+
+
 def issue_certificate(certificate_id: int) -> Certificate:
-    render_and_store(certificate_id)
-    return email_certificate(certificate_id)
+    """Issue one certificate from start to end, as its Celery task does: render and store
+    the PDF (render_and_store), then e-mail it (email_certificate) with the bytes just
+    rendered. Harmless to call again: each step returns early once its work is done.
+    Returns the certificate as it stands afterwards."""
+    certificate, pdf = _render_and_store(certificate_id)
+    if certificate.status != CertificateStatus.ISSUED or certificate.emailed_at is not None:
+        return certificate  # cannot be printed (yet), revoked, superseded or already e-mailed
+    return email_certificate(certificate_id, pdf=pdf)
 
 
 def requeue_stale_certificates(*, now: datetime.datetime | None = None) -> int:
