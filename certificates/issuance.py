@@ -8,6 +8,7 @@ never again: a later profile or module edit cannot change an issued certificate.
 
 import datetime
 import logging
+import smtplib
 
 import segno
 from django.conf import settings
@@ -105,40 +106,139 @@ def render_certificate_pdf(html: str, *, every_glyph: bool = True) -> bytes:
 
 
 def render_and_store(certificate_id: int) -> Certificate:
-    """Render and store the PDF of a pending certificate and mark it issued. A certificate
-    that would print a character no font has is not issued: the problem is recorded on it
-    (`print_problem`, an event, an error in the log) for an administrator, who prints it
-    again with `retry_printing` once a font is installed or the name corrected."""
-    return _render_and_store(certificate_id)[0]
-
-
-def _render_and_store(certificate_id: int) -> tuple[Certificate, bytes | None]:
-    """render_and_store, also returning the PDF's bytes when this call stored them (None
-    when the certificate was already issued or cannot be printed), so that the e-mail that
-    follows attaches them without reading the file back from storage."""
+    """Render and store the PDF of a pending certificate and mark it issued, without
+    e-mailing it. A certificate that would print a character no font has is not issued:
+    the problem is recorded on it (`print_problem`, an event, an error in the log) for an
+    administrator, who prints it again with `retry_printing` once a font is installed or
+    the name corrected. Returns the certificate as it stands afterwards."""
     with transaction.atomic():
-        certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
-        if certificate.status != CertificateStatus.PENDING:
-            return certificate, None
-        if certificate.print_problem:
-            return certificate, None  # an administrator prints it again (retry_printing)
-        html = render_certificate_html(certificate)
-        try:
-            pdf = render_certificate_pdf(html)
-        except CertificateCannotBePrinted as problem:
-            logger.error("certificate %s not issued: %s", certificate.number, problem)
-            certificate.print_problem = str(problem)
-            certificate.save(update_fields=["print_problem"])
-            CertificateEvent.objects.create(
-                certificate=certificate, kind=CertificateEventKind.PRINT_FAILED, reason=str(problem)
-            )
-            return certificate, None
-        store_certificate_pdf(certificate, pdf)
-        certificate.status = CertificateStatus.ISSUED
-        certificate.issued_at = timezone.now()
-        certificate.save(update_fields=["pdf", "status", "issued_at"])
-        CertificateEvent.objects.create(certificate=certificate, kind=CertificateEventKind.ISSUED)
-    return certificate, pdf
+        certificate = _locked(certificate_id)
+        printable = (
+            certificate.status == CertificateStatus.PENDING and not certificate.print_problem
+        )
+        if printable and _print_locked(certificate) is not None:
+            _record(certificate, issued=True, emailed=False)
+    return certificate
+
+
+def email_certificate(certificate_id: int) -> Certificate:
+    """E-mail an issued certificate to the learner, once, attaching the stored file; held
+    while the learner's address is unconfirmed (send_held_certificates). Raises what the
+    mail backend raises when the message is refused (nothing is recorded then).
+
+    Delivery is at least once (docs/decisions/0003-certificate-email-at-least-once.md): the
+    row lock stops duplicate deliveries and concurrent workers, but a worker killed after
+    the mail server accepted the message and before `emailed_at` is saved sends it again
+    on retry; a learner getting a second e-mail is better than getting none."""
+    with transaction.atomic():
+        certificate = _locked(certificate_id)
+        unsent = certificate.status == CertificateStatus.ISSUED and certificate.emailed_at is None
+        if unsent and _send_locked(certificate, pdf=None):
+            _record(certificate, issued=False, emailed=True)
+    return certificate
+
+
+def issue_certificate(certificate_id: int) -> Certificate:
+    """Issue one certificate from start to end, as its Celery task does, in one transaction
+    holding the certificate's row lock: render and store the PDF, e-mail it with the bytes
+    just rendered, then record both (one audited save, the ISSUED and EMAILED events).
+    Harmless to call again: what is done is not done twice.
+
+    A mail server that refuses the message does not undo the issue: the certificate is
+    recorded as issued, the transaction commits, and the error (smtplib.SMTPException or
+    OSError) is raised afterwards, so the task retries the e-mail alone. As with
+    email_certificate, delivery is at least once (ADR 0003): a worker killed between the
+    mail server's reply and the commit sends the e-mail again, with the same number."""
+    refused = None
+    with transaction.atomic():
+        certificate = _locked(certificate_id)
+        issued, emailed, pdf = False, False, None
+        if certificate.status == CertificateStatus.PENDING:
+            if certificate.print_problem:
+                return certificate  # an administrator prints it again (retry_printing)
+            pdf = _print_locked(certificate)
+            if pdf is None:
+                return certificate
+            issued = True
+        if certificate.status == CertificateStatus.ISSUED and certificate.emailed_at is None:
+            try:
+                emailed = _send_locked(certificate, pdf=pdf)
+            except MAIL_ERRORS as error:
+                refused = error  # recorded as issued, then raised once committed
+        _record(certificate, issued=issued, emailed=emailed)
+    if refused is not None:
+        raise refused
+    return certificate
+
+
+# What a mail backend raises when the message is not accepted (connection errors and
+# timeouts are OSErrors).
+MAIL_ERRORS = (smtplib.SMTPException, OSError)
+
+
+def _locked(certificate_id: int) -> Certificate:
+    """The certificate, its row locked until the transaction ends, with its claim, learner
+    and profile (the e-mail's address and time zone) read in the same query."""
+    return (
+        Certificate.objects.select_for_update(of=("self",))
+        .select_related("claim__learner__profile")
+        .get(pk=certificate_id)
+    )
+
+
+def _print_locked(certificate: Certificate) -> bytes | None:
+    """Render and store the PDF of a pending certificate whose row is locked, and set its
+    `pdf`, `status` and `issued_at` (saved by _record). Returns the PDF's bytes, or None
+    when it cannot be printed: the problem is then saved on it, with its event."""
+    try:
+        pdf = render_certificate_pdf(render_certificate_html(certificate))
+    except CertificateCannotBePrinted as problem:
+        logger.error("certificate %s not issued: %s", certificate.number, problem)
+        certificate.print_problem = str(problem)
+        certificate.save(update_fields=["print_problem"])
+        CertificateEvent.objects.create(
+            certificate=certificate, kind=CertificateEventKind.PRINT_FAILED, reason=str(problem)
+        )
+        return None
+    store_certificate_pdf(certificate, pdf)
+    certificate.status = CertificateStatus.ISSUED
+    certificate.issued_at = timezone.now()
+    return pdf
+
+
+def _send_locked(certificate: Certificate, *, pdf: bytes | None) -> bool:
+    """E-mail an issued certificate whose row is locked, attaching `pdf` (read from storage
+    when None), and set `emailed_at` (saved by _record). Returns False, sending nothing,
+    while the learner's address is unconfirmed. Raises MAIL_ERRORS as the backend does."""
+    learner = certificate.claim.learner
+    if not has_confirmed_email(learner):
+        # Held until the learner confirms an address (send_held_certificates).
+        logger.info("certificate %s not e-mailed: address unconfirmed", certificate.number)
+        return False
+    if pdf is None:
+        with certificate.pdf.open("rb") as stored:
+            pdf = stored.read()
+    send_certificate_email(certificate, learner=learner, pdf=pdf)
+    certificate.emailed_at = timezone.now()
+    return True
+
+
+def _record(certificate: Certificate, *, issued: bool, emailed: bool) -> None:
+    """Save what _print_locked and _send_locked set, and their events: an issue through
+    save(), so the audit log records the status change; an e-mail alone as an UPDATE
+    (emailed_at is not among the audited fields, certificates/apps.py, and the audit log's
+    read of the row before a save would find nothing to record)."""
+    kinds = [CertificateEventKind.ISSUED] * issued + [CertificateEventKind.EMAILED] * emailed
+    if not kinds:
+        return
+    if issued:
+        fields = ["pdf", "status", "issued_at"] + ["emailed_at"] * emailed
+        certificate.save(update_fields=fields)
+    else:
+        Certificate.objects.filter(pk=certificate.pk).update(emailed_at=certificate.emailed_at)
+    CertificateEvent.objects.bulk_create(
+        [CertificateEvent(certificate=certificate, kind=kind) for kind in kinds]
+    )
 
 
 def store_certificate_pdf(certificate: Certificate, pdf: bytes) -> None:
@@ -150,38 +250,6 @@ def store_certificate_pdf(certificate: Certificate, pdf: bytes) -> None:
     if certificate.pdf.storage.exists(f"certificates/{name}"):
         certificate.pdf.storage.delete(f"certificates/{name}")  # a killed earlier run
     certificate.pdf.save(name, ContentFile(pdf), save=False)
-
-
-def email_certificate(certificate_id: int, *, pdf: bytes | None = None) -> Certificate:
-    """E-mail the issued certificate to the learner, once. `pdf` is the stored file's bytes
-    when the caller has them (issue_certificate, which has just stored them); without it
-    the file is read from storage.
-
-    Delivery is at least once (docs/decisions/0003-certificate-email-at-least-once.md): the
-    row lock stops duplicate deliveries and concurrent workers, but a worker killed after
-    the mail server accepted the message and before `emailed_at` is saved sends it again
-    on retry; a learner getting a second e-mail is better than getting none."""
-    with transaction.atomic():
-        certificate = (
-            Certificate.objects.select_for_update(of=("self",))
-            .select_related("claim__learner")
-            .get(pk=certificate_id)
-        )
-        if certificate.emailed_at is not None or certificate.status != CertificateStatus.ISSUED:
-            return certificate
-        learner = certificate.claim.learner
-        if not has_confirmed_email(learner):
-            # Held until the learner confirms an address (send_held_certificates).
-            logger.info("certificate %s not e-mailed: address unconfirmed", certificate.number)
-            return certificate
-        if pdf is None:
-            with certificate.pdf.open("rb") as stored:
-                pdf = stored.read()
-        send_certificate_email(certificate, learner=learner, pdf=pdf)
-        certificate.emailed_at = timezone.now()
-        certificate.save(update_fields=["emailed_at"])
-        CertificateEvent.objects.create(certificate=certificate, kind=CertificateEventKind.EMAILED)
-    return certificate
 
 
 def send_certificate_email(certificate: Certificate, *, learner: User, pdf: bytes) -> None:
@@ -204,17 +272,6 @@ def send_certificate_email(certificate: Certificate, *, learner: User, pdf: byte
     )
     message.attach(f"{certificate.number}.pdf", pdf, "application/pdf")
     message.send()
-
-
-def issue_certificate(certificate_id: int) -> Certificate:
-    """Issue one certificate from start to end, as its Celery task does: render and store
-    the PDF (render_and_store), then e-mail it (email_certificate) with the bytes just
-    rendered. Harmless to call again: each step returns early once its work is done.
-    Returns the certificate as it stands afterwards."""
-    certificate, pdf = _render_and_store(certificate_id)
-    if certificate.status != CertificateStatus.ISSUED or certificate.emailed_at is not None:
-        return certificate  # cannot be printed (yet), revoked, superseded or already e-mailed
-    return email_certificate(certificate_id, pdf=pdf)
 
 
 def requeue_stale_certificates(*, now: datetime.datetime | None = None) -> int:
