@@ -15,15 +15,19 @@ The first-graded and first-passing flags depend on the learner's earlier attempt
 post-test. Attempts are sequential (quizzes.attempts.start_attempt starts one only when
 every earlier one is graded, numbered 1, 2, ...), so once an attempt is graded its flags
 change only when an earlier attempt's outcome changes (a regrade) or an attempt is deleted;
-both withdraw every tallied attempt of the learner at the post-test first
-(`withdraw_learner_attempts`).
+both first withdraw every tallied attempt of the learner at the post-test
+(`withdraw_attempts(learners_attempts(...))`), the regrade adding them back once regraded.
 
 Graded attempts are not tallied by the submit (its cost stays where it was): they carry
 `tallied` False until `fold_graded_attempts` (run every minute by Celery beat, task
 quizzes.tasks.fold_graded_attempts) adds them. The read (`tallied_rows`) adds the tallies
-and the contributions of the post-test's graded attempts not yet tallied, in one statement
-each, so it is exact however recently an attempt was graded; its cost grows with that
-backlog only.
+and the contributions of the post-test's graded attempts not yet tallied, so it is exact
+however recently an attempt was graded; its cost grows with that backlog only.
+
+Concurrency: a fold takes its attempts with FOR UPDATE SKIP LOCKED (never waits for them,
+never takes one twice); a regrade or a deletion locks the learners' attempts it withdraws.
+Whoever writes a post-test's tallies holds its advisory lock (`_lock_tallies`) until
+commit, taken after the attempt locks, so writers queue and never deadlock.
 
 SQL is written for PostgreSQL and SQLite alike (INSERT ... SELECT ... ON CONFLICT DO UPDATE
 works on both; the SELECT always has a WHERE clause, which SQLite's parser needs there).
@@ -97,6 +101,10 @@ def _attempt_params(sign: int) -> list:
     return [sign, False, AttemptStatus.GRADED, False, True]
 
 
+def _item_params(sign: int) -> list:
+    return [sign, sign]
+
+
 def _count_params(sign: int) -> list:
     return [sign]
 
@@ -125,7 +133,7 @@ _CONTRIBUTIONS = (
         ("post_test_id", "question_version_id", "total", "shard"),
         ("responses", "correct"),
         _ITEM_CONTRIBUTION,
-        lambda sign: [sign, sign],
+        _item_params,
     ),
     (
         "quizzes_choicetally",
@@ -411,7 +419,7 @@ def tallied_rows(post_test: PostTest) -> TalliedRows:
         mean_score, mean_number = found
         cursor.execute(
             _READ_ITEMS.format(waiting=_contribution(1, _WAITING)),
-            [post_test.pk, 1, 1, *waiting_params],
+            [post_test.pk, *_item_params(1), *waiting_params],
         )
         items = [
             (version_id, None if total == UNKNOWN_TOTAL else total, int(r), int(c))
@@ -419,7 +427,7 @@ def tallied_rows(post_test: PostTest) -> TalliedRows:
         ]
         cursor.execute(
             _READ_CHOICES.format(waiting=_contribution(2, _WAITING)),
-            [post_test.pk, 1, *waiting_params],
+            [post_test.pk, *_count_params(1), *waiting_params],
         )
         picks = {choice_id: int(count) for choice_id, count in cursor}
     if mean_score is not None and connection.vendor != "postgresql":
