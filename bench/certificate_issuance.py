@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/certificate_issuance.py [--rounds 5] [--block 20] [--parallel 60]
         [--concurrency 2] [--database cme_bench] [--broker-db 13] [--cache-db 12]
+        [--prefetch-multiplier N]
 
 Uses a fresh PostgreSQL database (--database) and Redis databases on loopback, worker
 subprocesses consuming a queue of their own (`celery -A _certificate_worker`, the project's
@@ -83,12 +84,15 @@ def make_pending_certificates(count: int, *, first: int = 0) -> list[int]:
     return ids
 
 
-def start_worker(concurrency: int, env: dict) -> subprocess.Popen:
-    """A `celery worker` subprocess with `concurrency` processes consuming QUEUE."""
+def start_worker(concurrency: int, env: dict, prefetch: int | None) -> subprocess.Popen:
+    """A `celery worker` subprocess with `concurrency` processes consuming QUEUE; `prefetch`
+    overrides the settings' CELERY_WORKER_PREFETCH_MULTIPLIER (None keeps it)."""
+    extra = ["--prefetch-multiplier", str(prefetch)] if prefetch else []
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "_certificate_worker", "worker",
          "--queues", QUEUE, "--concurrency", str(concurrency), "--loglevel", "WARNING",
-         "--without-gossip", "--without-mingle", "--hostname", f"{QUEUE}-{concurrency}@localhost"],
+         "--without-gossip", "--without-mingle", "--hostname", f"{QUEUE}-{concurrency}@localhost",
+         *extra],
         cwd=REPO, env={**os.environ, **env, "PYTHONPATH": str(REPO / "bench")},
     )  # fmt: skip
 
@@ -154,6 +158,10 @@ def main():
     parser.add_argument("--broker-db", type=int, default=13)
     parser.add_argument("--cache-db", type=int, default=12)
     parser.add_argument("--timeout", type=float, default=900, help="seconds, whole run")
+    parser.add_argument(
+        "--prefetch-multiplier", type=int, default=None,
+        help="the workers' prefetch multiplier (default: the settings', 1)",
+    )  # fmt: skip
     args = parser.parse_args()
     deadline = time.monotonic() + args.timeout
 
@@ -177,6 +185,8 @@ def main():
 
     call_command("migrate", verbosity=0)
     serial_count = args.rounds * args.block
+    prefetch = args.prefetch_multiplier or app.conf.worker_prefetch_multiplier
+    print(f"workers: prefetch multiplier {prefetch}, DATABASE_CONN_MAX_AGE=60, e-mail to files")
     print(f"preparing {serial_count + args.parallel} claims ...", flush=True)
     app.conf.task_default_queue = f"{QUEUE}-parked"  # the claims' own tasks wait here
     ids = make_pending_certificates(serial_count + args.parallel)
@@ -185,7 +195,7 @@ def main():
     app.conf.task_default_queue = QUEUE
 
     gaps, renders, ratios, blocks = [], [], [], []
-    worker = start_worker(1, env)
+    worker = start_worker(1, env, args.prefetch_multiplier)
     try:
         for n in range(args.rounds):
             block = ids[n * args.block : (n + 1) * args.block]
@@ -203,7 +213,7 @@ def main():
         stop_worker(worker)
     stages = timing_lines("issue")
 
-    worker = start_worker(args.concurrency, env)
+    worker = start_worker(args.concurrency, env, args.prefetch_multiplier)
     try:
         parallel = issue(ids[serial_count:], worker, deadline)
     finally:
