@@ -105,3 +105,16 @@ def test_a_missing_glyph_is_refused_even_with_weasyprint_s_warnings_silenced(
         "then print it again."
     )
     assert mail.outbox == []
+
+
+def test_issuing_is_audited_pending_to_issued_with_both_events(certificate):
+    from auditlog.models import LogEntry
+
+    issued = issue_certificate(certificate.pk)
+
+    changes = [entry.changes_dict for entry in LogEntry.objects.get_for_object(issued)]
+    assert {"status": ["pending", "issued"]} in changes
+    kinds = list(issued.events.order_by("pk").values_list("kind", flat=True))
+    assert kinds[-2:] == [CertificateEventKind.ISSUED, CertificateEventKind.EMAILED]
+    issued.refresh_from_db()
+    assert issued.emailed_at >= issued.issued_at
