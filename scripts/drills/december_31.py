@@ -456,9 +456,10 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 def cpu_by_process(services: SupervisedPrograms, redis_port: int) -> dict[int, tuple[str, float]]:
     """{pid: (role, CPU seconds used so far)} for the processes alive now: web (gunicorn),
-    Celery (workers and beat), the drill (its client threads), PostgreSQL (every backend
-    on the machine: it is shared) and the drill's Redis. A program's processes are its
-    process group."""
+    Celery (workers and beat), the drill (its client threads) and the drill's Redis, and
+    under "machine" the busy CPU seconds of the whole machine since boot (/proc/stat: every
+    process, PostgreSQL's backends and other people's work included). A program's
+    processes are its process group."""
     groups = {services.pid(p): p for p in services.programs}
     found = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -475,13 +476,14 @@ def cpu_by_process(services: SupervisedPrograms, redis_port: int) -> dict[int, t
             role = "web" if program == "web" else "Celery"
         elif pid == os.getpid():
             role = "drill (clients)"
-        elif name == "postgres":
-            role = "PostgreSQL (shared)"
         elif name == "redis-server" and f":{redis_port}".encode() in command:
             role = "Redis"
         else:
             continue
         found[pid] = (role, (int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
+    # user nice system idle iowait irq softirq steal: busy is all but idle and iowait.
+    ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n")[0].split()[1:9]]
+    found[0] = ("machine", (sum(ticks) - ticks[3] - ticks[4]) / CLOCK_TICKS)
     return found
 
 
@@ -516,6 +518,20 @@ def latency_line(claims: list[Claim]) -> str:
         f"p50 {percentile(ms, 0.5):.0f} ms, p95 {percentile(ms, 0.95):.0f} ms, p99 "
         f"{percentile(ms, 0.99):.0f} ms, max {max(ms, default=0):.0f} ms"
     )
+
+
+def timeline(claims: list[Claim], start: float, *, step: float = 30) -> list[str]:
+    """The surge in slices of `step` seconds (by the time each claim was sent): claims sent
+    per second, their latency, and how far the clients were behind the schedule."""
+    slices = collections.defaultdict(list)
+    for claim in claims:
+        slices[int((claim.sent - start) // step)].append(claim)
+    return [
+        f"{n * step:4.0f}-{(n + 1) * step:3.0f} s: {len(part) / step:5.1f} claims/s, "
+        f"{latency_line(part)}, behind schedule by at most "
+        f"{max(c.sent - c.due for c in part):.1f} s"
+        for n, part in sorted(slices.items())
+    ]
 
 
 def per_hour(count: int, seconds: float) -> str:
@@ -785,6 +801,8 @@ def main() -> int:
         f"p95 {percentile(lag, 0.95):.1f} s, at most {max(lag, default=0):.1f} s"
     )
     say(f"claim latency (sent to answered): {latency_line(claims)}")
+    for line in timeline(claims, surge.start):
+        say(f"  {line}")
     cores = os.cpu_count()
     say(
         f"CPU used during the surge ({cores * args.duration:.0f} core-seconds on {cores} "
