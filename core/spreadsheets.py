@@ -273,9 +273,9 @@ def write_xlsx(
 
     Written by rustpy-xlsxwriter (rust_xlsxwriter in constant-memory mode: each row goes
     to a temporary file as it is written, and the workbook to another, copied into `file`
-    at the end), so memory stays flat for a million rows, and
-    the cells are written in Rust: about seven times as fast as XlsxWriter in the same
-    run (docs/performance.md). Dates stay date cells (yyyy-mm-dd), moments date-time cells
+    at the end), so memory stays flat for a million rows, and the cells are written in
+    Rust: about five times as fast as XlsxWriter cell by cell in the same run
+    (docs/performance.md). Dates stay date cells (yyyy-mm-dd), moments date-time cells
     (yyyy-mm-dd hh:mm, decided by the column's value in the first data row), numbers
     numbers (Decimal as float); text is neutralized; empty text and None leave the cell
     empty. A header alone gives a sheet with the header alone.
