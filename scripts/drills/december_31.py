@@ -300,6 +300,8 @@ class Surge:
         self.start = self.end = 0.0
 
     def client(self) -> None:
+        """One client thread: take the next claim, wait until it is due, send it, record
+        the answer; until the learners or the surge's time run out."""
         while True:
             with self.lock:
                 i = next(self.order)
@@ -321,6 +323,8 @@ class Surge:
                 self.claims.append(claim)
 
     def run(self, threads: int) -> None:
+        """Run the surge from `threads` client threads; return when all have stopped
+        (bounded: the surge's duration plus one request's timeout and a margin)."""
         self.start = time.monotonic()
         clients = [threading.Thread(target=self.client, daemon=True) for _ in range(threads)]
         for client in clients:
@@ -332,6 +336,7 @@ class Surge:
         self.end = time.monotonic()
 
     def answered(self) -> int:
+        """How many claims have been answered (or failed) so far."""
         return len(self.claims)
 
 
@@ -349,6 +354,8 @@ class Faults:
         self.notes: list[str] = []
 
     def stop_redis(self, redis, *, at: float, seconds: float) -> None:
+        """At monotonic time `at`, SIGKILL redis-server; start it again (empty, same port)
+        `seconds` later."""
         time.sleep(max(0.0, at - time.monotonic()))
         redis.kill()
         self.redis_down_at = time.monotonic()
@@ -362,6 +369,9 @@ class Faults:
         )
 
     def kill_worker(self, services: SupervisedPrograms, program: str, node: str, *, at: float):
+        """At monotonic time `at`, note what the worker `program` (Celery node `node`) is
+        issuing, SIGKILL its main process and pool, and wait (at most 120 s) until
+        supervisord runs it again."""
         from django.db import connection
 
         time.sleep(max(0.0, at - time.monotonic()))
@@ -403,6 +413,9 @@ def running_certificates(node: str) -> list[str]:
 
 
 class Sample:
+    """One look at the system: when (monotonic seconds), claims answered, certificates
+    issued and e-mailed, tasks queued and held by workers in Redis (None: Redis down)."""
+
     __slots__ = ("answered", "at", "emailed", "issued", "queued", "unacked")
 
 
@@ -430,6 +443,7 @@ class Watch:
         return sample
 
     def run(self) -> None:
+        """Sample until `stopped` is set, printing a line every 30 s."""
         from django.db import connection
 
         shown = 0.0
@@ -513,6 +527,7 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def latency_line(claims: list[Claim]) -> str:
+    """p50, p95, p99 and max of the claims' latency, in ms."""
     ms = [c.seconds * 1000 for c in claims]
     return (
         f"p50 {percentile(ms, 0.5):.0f} ms, p95 {percentile(ms, 0.95):.0f} ms, p99 "
@@ -535,6 +550,7 @@ def timeline(claims: list[Claim], start: float, *, step: float = 30) -> list[str
 
 
 def per_hour(count: int, seconds: float) -> str:
+    """`count` per `seconds` as a rate per hour ("-" for no time)."""
     return f"{count / seconds * 3600:,.0f}/h" if seconds > 0 else "-"
 
 
@@ -662,6 +678,7 @@ def start_services(children, work: Path, *, port: int, web_workers: int) -> Supe
 
 
 def main() -> int:
+    """Run the drill; return the exit status (0: PASS, 1: FAIL)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--rate", type=float, default=SURGE_FACTOR * JOURNEY_CLAIMS_PER_SECOND,
@@ -797,7 +814,8 @@ def main() -> int:
     lag = [max(0.0, c.sent - c.due) for c in claims]
     say(
         f"claims sent in the surge: {len(claims)} ({achieved:.1f}/s; target {args.rate:g}/s), "
-        f"answers {dict(sorted(statuses.items()))}; clients behind schedule by "
+        f"answers {dict(sorted(statuses.items()))}, errors (no redirect to the certificate) "
+        f"{sum(not c.stood for c in claims)}; clients behind schedule by "
         f"p95 {percentile(lag, 0.95):.1f} s, at most {max(lag, default=0):.1f} s"
     )
     say(f"claim latency (sent to answered): {latency_line(claims)}")
