@@ -6,6 +6,7 @@ from allauth.account.auth_backends import AuthenticationBackend
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import connections, router
 
 
@@ -32,7 +33,7 @@ class ModelBackendOneQuery(AuthenticationBackend):
         sql, names = _user_statement(alias)
         try:
             pk = user_model._meta.pk.to_python(user_id)
-        except Exception:  # a session holding something that is no primary key
+        except (ValidationError, TypeError, ValueError):  # a session holding no primary key
             return None
         with connection.cursor() as cursor:
             cursor.execute(sql, [pk])
