@@ -512,6 +512,11 @@ def main():
             )
         print(f"{phase}: web CPU per request {result['web_cpu_ms']:.2f} ms "
               f"({result['web_cpu']:.1f} s / {result['requests']} requests)")  # fmt: skip
+    submit_ms = results.get("submit", {}).get("web_cpu_ms")
+    floor_ms = results.get("floor", {}).get("web_cpu_ms")
+    if submit_ms and floor_ms:
+        # Less sensitive than throughput to what else runs on the machine between phases.
+        print(f"submit / floor web CPU per request = {submit_ms / floor_ms:.2f}")
     for name, count in violations.items():
         print(f"invariant: {name}: {count}")
 
