@@ -188,10 +188,11 @@ TEXT_TYPES = {"CharField", "EmailField", "TextField"}
 
 
 def log_in_all(user_ids: list[int], template) -> list[tuple[str, str]]:
-    """A session for each user, as django.contrib.auth.login stores it, written with COPY;
-    returns (session key, CSRF secret) per user. The copies share the template's password
-    hash, hence its session hash. The CSRF secret is sent as the cookie and as the form
-    field, as a browser does."""
+    """A session for each user, as django.contrib.auth.login stores it, with the time zone
+    the learner's first page adds (accounts.timezones: a learner who claims has seen pages
+    before), written with COPY; returns (session key, CSRF secret) per user. The copies
+    share the template's password hash, hence its session hash, and its time zone. The
+    CSRF secret is sent as the cookie and as the form field, as a browser does."""
     from importlib import import_module
 
     from django.conf import settings
@@ -200,7 +201,10 @@ def log_in_all(user_ids: list[int], template) -> list[tuple[str, str]]:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from accounts import timezones
+
     store = import_module(settings.SESSION_ENGINE).SessionStore()
+    zone = timezones.learner_time_zone(template).key
     expires = timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE)
     auth_hash = template.get_session_auth_hash()
     keys = [(secrets.token_hex(16), secrets.token_hex(16)) for _ in user_ids]
@@ -216,6 +220,7 @@ def log_in_all(user_ids: list[int], template) -> list[tuple[str, str]]:
                 SESSION_KEY: str(user_id),
                 BACKEND_SESSION_KEY: "accounts.backends.ModelBackendOneQuery",
                 HASH_SESSION_KEY: auth_hash,
+                timezones.SESSION_KEY: zone,
             })  # fmt: skip
             copy.write_row([key, data, expires])
     return keys
