@@ -550,7 +550,9 @@ def main():
         while n:
             estimate = n * seconds_per_learner + args.ramp + args.steady + 60
             estimate += min(args.drain_timeout, 120)
-            if time.monotonic() + estimate + sync_time > deadline:
+            # The synchronised start's time is kept once there is an N to run it at.
+            keep = sync_time if held or args.sync_users else 0.0
+            if time.monotonic() + estimate + keep > deadline:
                 print(f"\nno time left in the {args.budget:.0f}-minute budget for N = {n}")
                 break
             started = time.monotonic()
