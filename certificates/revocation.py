@@ -37,7 +37,7 @@ def email_revocation_notice(certificate_id: int) -> Certificate:
     """
     with transaction.atomic():
         certificate = (
-            Certificate.objects.select_for_update()
+            Certificate.objects.select_for_update(of=("self",))
             .select_related("claim__learner")
             .get(pk=certificate_id)
         )

@@ -74,8 +74,12 @@ def lock_participation(learner: User, post_test: PostTest) -> Participation:
 
     The row exists after the learner's first start, so the locking read comes first; only
     a first start creates it (a concurrent first start may win that race: then the second
-    locking read finds its row)."""
-    participations = Participation.objects.select_for_update().select_related("post_test__module")
+    locking read finds its row). Only the participation row is locked (FOR UPDATE OF): the
+    post-test and module read with it stay free, so learners starting the same post-test
+    at the same moment do not wait for one another."""
+    participations = Participation.objects.select_for_update(of=("self",)).select_related(
+        "post_test__module"
+    )
     try:
         return participations.get(learner=learner, post_test=post_test)
     except Participation.DoesNotExist:

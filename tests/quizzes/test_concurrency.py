@@ -84,3 +84,47 @@ def test_concurrent_submits_of_one_attempt_grade_it_once(learner_and_post_test):
         (attempt.pk, graded[0].score, graded[0].graded_at)
     }
     assert AttemptResponse.objects.filter(item__attempt=attempt).count() == 5
+
+
+def test_a_learners_start_does_not_wait_for_another_learners_start_at_the_same_post_test():
+    """Starting locks the learner's own participation row only: while one learner's start
+    holds its transaction open, another learner's start at the same post-test goes
+    through (before, the lock also took the post-test's and module's rows, so every start
+    at a post-test waited for the one before)."""
+    post_test = post_test_with_questions(5, max_attempts=3)
+    first, second = UserFactory(), UserFactory()
+    for learner in (first, second):
+        record_disclosures_shown(learner, module=post_test.module)
+    holding, release = threading.Event(), threading.Event()
+
+    def first_start_held_open():
+        from django.db import transaction
+
+        try:
+            with transaction.atomic():
+                start_attempt(first, post_test=post_test)
+                holding.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    def second_start():
+        holding.wait(timeout=30)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '3s'")
+            return start_attempt(second, post_test=post_test)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        held = pool.submit(first_start_held_open)
+        started = pool.submit(second_start)
+        try:
+            attempt = started.result(timeout=60)
+        finally:
+            release.set()
+            held.result(timeout=60)
+
+    assert attempt.learner_id == second.pk
+    assert Attempt.objects.filter(post_test=post_test).count() == 2
