@@ -540,14 +540,15 @@ def latency_line(claims: list[Claim]) -> str:
     )
 
 
-def timeline(claims: list[Claim], start: float, *, step: float = 30) -> list[str]:
+def timeline(claims: list[Claim], start: float, end: float, *, step: float = 30) -> list[str]:
     """The surge in slices of `step` seconds (by the time each claim was sent): claims sent
     per second, their latency, and how far the clients were behind the schedule."""
     slices = collections.defaultdict(list)
     for claim in claims:
         slices[int((claim.sent - start) // step)].append(claim)
     return [
-        f"{n * step:4.0f}-{(n + 1) * step:3.0f} s: {len(part) / step:5.1f} claims/s, "
+        f"{n * step:4.0f}-{min((n + 1) * step, end - start):3.0f} s: "
+        f"{len(part) / (min((n + 1) * step, end - start) - n * step):5.1f} claims/s, "
         f"{latency_line(part)}, behind schedule by at most "
         f"{max(c.sent - c.due for c in part):.1f} s"
         for n, part in sorted(slices.items())
@@ -757,8 +758,9 @@ def main() -> int:
     faults = Faults()
     watch = Watch(surge, redis)
     say(
-        f"surge: {args.rate:g} claims/s (10 x the journey's {JOURNEY_CLAIMS_PER_SECOND:g}/s "
-        f"at the default) for {args.duration:g} s from {args.threads} threads; Redis down "
+        f"surge: {args.rate:g} claims/s ({args.rate / JOURNEY_CLAIMS_PER_SECOND:g} x the "
+        f"journey's {JOURNEY_CLAIMS_PER_SECOND:g}/s) for {args.duration:g} s from "
+        f"{args.threads} threads; Redis down "
         f"at {args.redis_at:g} s for {args.redis_down:g} s; worker-1 killed at "
         f"{args.kill_at:g} s"
     )
@@ -824,7 +826,7 @@ def main() -> int:
         f"p95 {percentile(lag, 0.95):.1f} s, at most {max(lag, default=0):.1f} s"
     )
     say(f"claim latency (sent to answered): {latency_line(claims)}")
-    for line in timeline(claims, surge.start):
+    for line in timeline(claims, surge.start, surge.start + args.duration):
         say(f"  {line}")
     cores = os.cpu_count()
     say(
@@ -849,7 +851,8 @@ def main() -> int:
     overall_seconds = (times[-1] - first_claimed).total_seconds() if times else 0
     say(
         f"certificates per hour: during the surge {per_hour(in_surge, surge_end - surge.start)}"
-        f" ({in_surge} e-mailed); steady after it {per_hour(steady_count, steady_seconds)} "
+        f" ({in_surge} e-mailed); steady after it "
+        f"{per_hour(steady_count, steady_seconds) if steady_count else '- (queue empty)'} "
         f"({steady_count} in {steady_seconds:.0f} s while the queue held work); overall "
         f"{per_hour(total, overall_seconds)} ({total} from the first claim to the last "
         f"e-mail, {overall_seconds:.0f} s)"
