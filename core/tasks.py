@@ -9,6 +9,7 @@ messages under these names, so they never change.
 """
 
 from celery import current_app
+from kombu.exceptions import ChannelError, OperationalError
 
 
 def enqueue(task_name: str, *args, **options) -> None:
@@ -21,3 +22,17 @@ def enqueue(task_name: str, *args, **options) -> None:
     caller decides what a task that was never queued means for its rows.
     """
     current_app.send_task(task_name, args=args, **options)
+
+
+def waiting_messages(queue: str | None = None) -> int:
+    """How many messages wait in the broker's `queue` (default: the app's default queue)
+    for a worker to take them: tasks sent and not yet taken (a task a worker holds, taken
+    and not yet acknowledged, is not counted). 0 when the queue does not exist or the
+    broker cannot be reached (nothing can be queued then either)."""
+    name = queue or current_app.conf.task_default_queue
+    try:
+        with current_app.connection_for_read() as connection:
+            declared = connection.default_channel.queue_declare(queue=name, passive=True)
+            return declared.message_count
+    except (ChannelError, OperationalError, OSError):
+        return 0

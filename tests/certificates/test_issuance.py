@@ -234,3 +234,52 @@ def test_the_pdfs_title_and_file_name_carry_no_html_escaping(certificate, module
         title = PdfReader(io.BytesIO(handle.read())).metadata.title
     assert title == f"CME certificate {issued.number}: Itch & scratch"
     assert mail.outbox[0].attachments[0][0] == f"{issued.number}.pdf"
+
+
+def test_certificates_whose_tasks_still_wait_in_a_long_queue_are_not_queued_again(
+    certificate, module
+):
+    """A surge longer than REQUEUE_AFTER: tasks still wait in the broker's queue (a real
+    Redis queue of this test's own, with no worker), so the re-queue leaves that many of
+    the unfinished certificates to them and queues only the rest, the one never queued
+    first."""
+    import uuid
+
+    from celery import current_app
+
+    from certificates.queueing import enqueue_issuance
+    from core.tasks import waiting_messages
+    from tests.certificates.conftest import evaluate, pass_post_test
+    from tests.factories import UserFactory
+
+    others = []
+    for _ in range(2):
+        learner = UserFactory()
+        pass_post_test(learner, module.post_test)
+        evaluate(learner, module)
+        others.append(claim(learner, module).certificates.get())
+    queue = f"cme-test-requeue-{uuid.uuid4().hex[:8]}"
+    default_queue = current_app.conf.task_default_queue
+    current_app.conf.task_default_queue = queue
+    try:
+        for waiting in (certificate, others[0]):  # queued and still waiting
+            assert enqueue_issuance(waiting.pk)
+        assert waiting_messages() == 2  # others[1]'s task was never sent (broker down)
+        later = timezone.now() + datetime.timedelta(minutes=10)
+
+        assert requeue_stale_certificates(now=later) == 1
+
+        assert waiting_messages() == 3
+        requeued = Certificate.objects.filter(events__kind=CertificateEventKind.REQUEUED)
+        assert list(requeued.values_list("pk", flat=True)) == [others[1].pk]
+    finally:
+        with current_app.connection_for_write() as connection:
+            connection.default_channel.queue_delete(queue)
+        current_app.conf.task_default_queue = default_queue
+
+
+def test_with_nothing_waiting_every_unfinished_certificate_is_queued_again(certificate):
+    """After a broker that lost its messages (Redis restarted empty), nothing waits."""
+    from core.tasks import waiting_messages
+
+    assert waiting_messages("cme-test-a-queue-nobody-declared") == 0
