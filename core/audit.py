@@ -11,16 +11,17 @@ from auditlog.context import auditlog_value, set_extra_data
 def recorded_as(actor, *, reason: str = ""):
     """Attribute the audit entries written inside the block to `actor`, with `reason`.
 
-    django-auditlog keeps one context per request; the one set by its middleware is put
-    back afterwards so that later changes in the same request keep their actor.
+    django-auditlog keeps one context per request; the one there before (the request's,
+    set by its middleware, or none outside a request) is put back afterwards, so that later
+    changes keep their actor and nothing of this block is left behind (django-auditlog's
+    own `set_extra_data` leaves its context set when it ends).
     """
     previous = auditlog_value.get(None)
     try:
         with set_extra_data({"actor": actor, "additional_data": {"reason": reason}}):
             yield
     finally:
-        if previous is not None:
-            auditlog_value.set(previous)
+        auditlog_value.set(previous)
 
 
 def register_audited_model(model, *, include_fields: list[str] | None = None) -> None:

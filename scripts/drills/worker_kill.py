@@ -306,6 +306,10 @@ def round_whole_worker(children, redis, module, *, count: int):
         return tasks and all(s.startswith("not issued") for s in states)
 
     wait_until(all_rendering, timeout=20, interval=0.02)
+    # Rendering and e-mailing are one transaction (ADR 0003, update): until it commits, a
+    # task in its e-mail step also reads "not issued", so a certificate whose task was
+    # running may have been e-mailed before the kill and is e-mailed at least once.
+    running = [task["args"][0] for task in running_issuance(node)]
     kill_worker(worker, redis)
     taken = redis.unacked()
     wait_settled(ids, redis, node, timeout=120)
@@ -328,14 +332,14 @@ def round_whole_worker(children, redis, module, *, count: int):
             f"through requeue_stale_certificates (Redis would redeliver them after the "
             f"visibility timeout of {visibility_timeout()})"
         )
-    return ids, problems, notes, []
+    return ids, problems, notes, running
 
 
 def round_smtp(children, redis, module, work: Path, *, hold: str, number: int):
     """Round 3a (hold="quit"): a pool process killed after the relay accepted its e-mail,
-    before `emailed_at` was committed. Round 3b (hold="greeting"): the whole worker killed
-    while the relay holds its greeting, after the certificate was issued and before the
-    e-mail was sent."""
+    before the issue and `emailed_at` were committed (one transaction, ADR 0003 update).
+    Round 3b (hold="greeting"): the whole worker killed while the relay holds its greeting,
+    after the certificate was rendered and before the e-mail was sent."""
     from certificates.models import Certificate
 
     label = f"round 3{'ab'[number]}"
@@ -356,7 +360,9 @@ def round_smtp(children, redis, module, work: Path, *, hold: str, number: int):
         tasks = wait_until(lambda: running_issuance(node), timeout=3, interval=0.05)
         if tasks:
             target = Certificate.objects.get(pk=tasks[0]["args"][0])
-    if target is None or target.status != "issued" or target.emailed_at is not None:
+    # The task renders, stores and e-mails in one transaction (ADR 0003, update): while the
+    # relay holds, nothing of this certificate is committed yet, so it reads pending.
+    if target is None or target.emailed_at is not None:
         problems.append(f"{label}: the kill did not land while the relay held the {hold}")
     elif hold == "quit":
         os.kill(tasks[0]["worker_pid"], signal.SIGKILL)
@@ -367,8 +373,9 @@ def round_smtp(children, redis, module, work: Path, *, hold: str, number: int):
         )
     else:
         say(
-            f"certificate {target.pk} ({target.number}) is issued; the relay holds the "
-            f"greeting, so its e-mail is not sent yet"
+            f"certificate {target.pk} ({target.number}) is rendered, its issue not yet "
+            f"committed ({target.status}); the relay holds the greeting, so its e-mail is "
+            f"not sent yet"
         )
         kill_worker(worker, redis)
         wait_settled(ids, redis, node, timeout=60)

@@ -245,7 +245,7 @@ def test_the_team_claims_the_demo_and_the_registries_get_their_records(
     acpe = delivery_of(pharmacist, "acpe-contact-hours")
     lines = transcript_lines(page, site_url, certificate)
     expect(lines).to_have_count(1)
-    expect(lines.first).to_contain_text(f"0.25 {ACPE_HOUR}")
+    expect(lines.first).to_contain_text(f"0.25 {ACPE_HOUR} (UAN {DEMO_UAN})")
     expect(lines.first).to_contain_text(
         f"To be reported to CPE Monitor by {format_day(acpe.deadline)}"
     )
@@ -296,7 +296,8 @@ def test_the_team_claims_the_demo_and_the_registries_get_their_records(
     expect(lines.nth(0)).to_contain_text(
         f"To be reported to ACCME PARS by {format_day(ama.deadline)}"
     )
-    expect(lines.nth(1)).to_contain_text("0.25 MOC point (ABIM)")  # the transcript names the board
+    # The transcript names the board and the MOC category.
+    expect(lines.nth(1)).to_contain_text("0.25 MOC point (ABIM, Medical Knowledge)")
     expect(lines.nth(1)).to_contain_text(f"To be reported to ABIM by {format_day(moc.deadline)}")
     assert {d.status for d in (acpe, ama, moc)} == {DeliveryStatus.READY}
 
