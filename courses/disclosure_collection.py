@@ -372,7 +372,7 @@ def review_relationship(
         person = FacultyMember.objects.select_for_update().get(
             pk=relationship.record.faculty_member_id
         )
-        latest = person.disclosure_records.order_by("-submitted_at", "-pk").first()
+        latest = latest_record(person)
         if latest is None or latest.pk != relationship.record_id:
             raise DisclosureRefused(
                 "This disclosure was replaced by a newer one; review the relationships of "
@@ -399,6 +399,13 @@ def latest_review(relationship: DisclosedRelationship) -> RelationshipReview | N
 # What the records mean ---------------------------------------------------------------------
 
 
+def latest_record(person: FacultyMember, *prefetch: str) -> DisclosureRecord | None:
+    """`person`'s latest disclosure (the last signed, or carried over), the one that counts;
+    None if they never disclosed through the site. `prefetch`: related lookups to load."""
+    records = person.disclosure_records.order_by("-submitted_at", "-pk")
+    return records.prefetch_related(*prefetch).first()
+
+
 def apply_latest_disclosure(faculty_member: FacultyMember) -> FacultyMember:
     """Fill `faculty_member`'s disclosure fields from their latest record: status NONE
     when no relationship is relevant, RELEVANT when every relationship is decided and each
@@ -408,11 +415,7 @@ def apply_latest_disclosure(faculty_member: FacultyMember) -> FacultyMember:
     The one writer of these fields for anyone who disclosed through the site."""
     with transaction.atomic():
         person = FacultyMember.objects.select_for_update().get(pk=faculty_member.pk)
-        record = (
-            person.disclosure_records.order_by("-submitted_at", "-pk")
-            .prefetch_related("relationships__reviews")
-            .first()
-        )
+        record = latest_record(person, "relationships__reviews")
         if record is None:
             return person
         relevant, mitigations, pending = [], [], False
@@ -461,11 +464,7 @@ def carry_disclosure_over(person: FacultyMember, *, to: FacultyMember) -> Disclo
     relevance depends on the content, so the new edition's planner decides again and
     records the mitigation (ACCME Standards for Integrity and Independence, Standard 3).
     Until then `to` is PENDING if anything was disclosed, so the publish checks hold."""
-    latest = (
-        person.disclosure_records.order_by("-submitted_at", "-pk")
-        .prefetch_related("relationships")
-        .first()
-    )
+    latest = latest_record(person, "relationships")
     if latest is None:
         return None
     with transaction.atomic():
