@@ -435,7 +435,8 @@ def main() -> int:
         if killed_while_mailing:
             notes.append(
                 f"{label}: certificates {killed_while_mailing} were killed in their e-mail "
-                "step; they may be e-mailed twice (at least once: docs/decisions/0003)"
+                "step, or may have been (round 2: their tasks were running); they may be "
+                "e-mailed twice (at least once: docs/decisions/0003)"
             )
 
     why = {
