@@ -194,6 +194,20 @@ def _refusal_on(form, refusal: Exception):
     return form
 
 
+def _save_form(request, module, section: str, form, save, *, saved: str, field=None):
+    """The shape of a section's form POST: when `form` is valid, `save(cleaned_data)` (a
+    courses.authoring call); a refusal (AuthoringRefused) is shown on the form (on `field`,
+    or the form as a whole), as are invalid fields, with what the author typed kept."""
+    if form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except AuthoringRefused as refusal:
+            form.add_error(field, str(refusal))
+        else:
+            return _section_response(request, module, section, saved=saved)
+    return _section_response(request, module, section, form=form)
+
+
 def _editable_module(slug: str) -> Module:
     return get_object_or_404(Module, slug=slug)
 
@@ -249,14 +263,11 @@ def save_article(request, slug):
     form = ArticleForm(request.POST, prefix="article")
     if "preview" in request.POST:  # the no-JavaScript preview: show, save nothing
         return _editor_page(request, module, bound_section=EditorSection.ARTICLE, form=form)
-    if form.is_valid():
-        try:
-            authoring.update_article(module, by=request.user, body=form.cleaned_data["body"])
-        except AuthoringRefused as refusal:
-            _refusal_on(form, refusal)
-        else:
-            return _section_response(request, module, EditorSection.ARTICLE, saved="Article saved.")
-    return _section_response(request, module, EditorSection.ARTICLE, form=form)
+    return _save_form(
+        request, module, EditorSection.ARTICLE, form,
+        lambda data: authoring.update_article(module, by=request.user, body=data["body"]),
+        saved="Article saved.",
+    )  # fmt: skip
 
 
 @require_POST
@@ -277,16 +288,11 @@ def save_accreditation(request, slug):
     form = AccreditationForm(
         request.POST, instance=Module.objects.get(pk=module.pk), prefix="accreditation"
     )
-    if form.is_valid():
-        try:
-            authoring.update_accreditation(module, by=request.user, **form.cleaned_data)
-        except AuthoringRefused as refusal:
-            _refusal_on(form, refusal)
-        else:
-            return _section_response(
-                request, module, EditorSection.ACCREDITATION, saved="Accreditation saved."
-            )
-    return _section_response(request, module, EditorSection.ACCREDITATION, form=form)
+    return _save_form(
+        request, module, EditorSection.ACCREDITATION, form,
+        lambda data: authoring.update_accreditation(module, by=request.user, **data),
+        saved="Accreditation saved.",
+    )  # fmt: skip
 
 
 @require_POST
@@ -294,16 +300,11 @@ def save_accreditation(request, slug):
 def add_objective(request, slug):
     module = _editable_module(slug)
     form = ObjectiveForm(request.POST, prefix="objective-new")
-    if form.is_valid():
-        try:
-            authoring.add_objective(module, by=request.user, text=form.cleaned_data["text"])
-        except AuthoringRefused as refusal:
-            _refusal_on(form, refusal)
-        else:
-            return _section_response(
-                request, module, EditorSection.OBJECTIVES, saved="Objective added."
-            )
-    return _section_response(request, module, EditorSection.OBJECTIVES, form=form)
+    return _save_form(
+        request, module, EditorSection.OBJECTIVES, form,
+        lambda data: authoring.add_objective(module, by=request.user, text=data["text"]),
+        saved="Objective added.",
+    )  # fmt: skip
 
 
 @require_POST
@@ -341,14 +342,11 @@ def change_objective(request, slug, pk):
 def add_faculty(request, slug):
     module = _editable_module(slug)
     form = FacultyForm(request.POST, prefix="faculty-new")
-    if form.is_valid():
-        try:
-            authoring.add_faculty_member(module, by=request.user, **form.cleaned_data)
-        except AuthoringRefused as refusal:
-            _refusal_on(form, refusal)
-        else:
-            return _section_response(request, module, EditorSection.FACULTY, saved="Person added.")
-    return _section_response(request, module, EditorSection.FACULTY, form=form)
+    return _save_form(
+        request, module, EditorSection.FACULTY, form,
+        lambda data: authoring.add_faculty_member(module, by=request.user, **data),
+        saved="Person added.",
+    )  # fmt: skip
 
 
 @require_POST
@@ -376,16 +374,11 @@ def change_faculty(request, slug, pk):
 def add_reference(request, slug):
     module = _editable_module(slug)
     form = ReferenceForm(request.POST, prefix="reference")
-    if form.is_valid():
-        try:
-            authoring.add_reference(module, by=request.user, text=form.cleaned_data["text"])
-        except AuthoringRefused as refusal:
-            form.add_error("text", str(refusal))
-        else:
-            return _section_response(
-                request, module, EditorSection.REFERENCES, saved="Reference added."
-            )
-    return _section_response(request, module, EditorSection.REFERENCES, form=form)
+    return _save_form(
+        request, module, EditorSection.REFERENCES, form,
+        lambda data: authoring.add_reference(module, by=request.user, text=data["text"]),
+        saved="Reference added.", field="text",
+    )  # fmt: skip
 
 
 @require_POST
@@ -405,16 +398,11 @@ def remove_reference(request, slug, pk):
 def add_designation(request, slug):
     module = _editable_module(slug)
     form = DesignationForm(request.POST, prefix="credit")
-    if form.is_valid():
-        try:
-            authoring.add_designation(module, by=request.user, **form.cleaned_data)
-        except AuthoringRefused as refusal:
-            _refusal_on(form, refusal)
-        else:
-            return _section_response(
-                request, module, EditorSection.CREDIT, saved="Designation added."
-            )
-    return _section_response(request, module, EditorSection.CREDIT, form=form)
+    return _save_form(
+        request, module, EditorSection.CREDIT, form,
+        lambda data: authoring.add_designation(module, by=request.user, **data),
+        saved="Designation added.",
+    )  # fmt: skip
 
 
 @require_POST
